@@ -1,0 +1,150 @@
+//! Where key material comes from. Every private key the reference generates (ratchet keys,
+//! ephemeral keys, prekeys, identity seeds) is 32 bytes drawn from a [`KeySource`], so vectors
+//! can record and replay all injected randomness.
+
+use std::collections::VecDeque;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{OsRng, RngCore, SeedableRng};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// A supply of 32-byte private keys.
+pub trait KeySource: Send {
+    /// The next private key.
+    fn next_key(&mut self) -> Result<Zeroizing<[u8; 32]>>;
+}
+
+/// The operating system's CSPRNG: the default for real sessions.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsKeySource;
+
+impl KeySource for OsKeySource {
+    fn next_key(&mut self) -> Result<Zeroizing<[u8; 32]>> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(key.as_mut());
+        Ok(key)
+    }
+}
+
+/// ChaCha20 seeded from a fixed value: reproducible keys for vectors and tests.
+pub struct SeededKeySource {
+    rng: ChaCha20Rng,
+}
+
+impl SeededKeySource {
+    /// A source whose stream is fully determined by `seed`.
+    pub fn new(seed: [u8; 32]) -> SeededKeySource {
+        SeededKeySource {
+            rng: ChaCha20Rng::from_seed(seed),
+        }
+    }
+
+    /// Convenience: the seed is `seed` little-endian in the first 8 bytes, zeros after.
+    pub fn from_u64(seed: u64) -> SeededKeySource {
+        SeededKeySource {
+            rng: ChaCha20Rng::seed_from_u64(seed),
+        }
+    }
+}
+
+impl std::fmt::Debug for SeededKeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SeededKeySource([redacted])")
+    }
+}
+
+impl KeySource for SeededKeySource {
+    fn next_key(&mut self) -> Result<Zeroizing<[u8; 32]>> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        self.rng.fill_bytes(key.as_mut());
+        Ok(key)
+    }
+}
+
+/// An explicit queue of keys, consumed in order: replays a recorded transcript exactly.
+/// Running dry is an error (`key_source_exhausted`), never a silent fallback to randomness.
+#[derive(Default)]
+pub struct QueuedKeySource {
+    keys: VecDeque<Zeroizing<[u8; 32]>>,
+}
+
+impl QueuedKeySource {
+    /// An empty queue.
+    pub fn new() -> QueuedKeySource {
+        QueuedKeySource::default()
+    }
+
+    /// Appends a key to be handed out after those already queued.
+    pub fn push(&mut self, key: [u8; 32]) {
+        self.keys.push_back(Zeroizing::new(key));
+    }
+
+    /// How many keys are left.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when no key is left.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+impl std::fmt::Debug for QueuedKeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "QueuedKeySource({} keys, [redacted])", self.keys.len())
+    }
+}
+
+impl KeySource for QueuedKeySource {
+    fn next_key(&mut self) -> Result<Zeroizing<[u8; 32]>> {
+        self.keys.pop_front().ok_or_else(|| {
+            Error::new(
+                ErrorKind::KeySourceExhausted,
+                "the injected key queue is empty; inject the next key before this operation",
+            )
+        })
+    }
+}
+
+/// Records every key handed out by an inner source, so a generator can write them into a
+/// vector as the randomness an implementation must inject to reproduce it.
+pub struct RecordingKeySource<S> {
+    inner: S,
+    recorded: Vec<[u8; 32]>,
+}
+
+impl<S: KeySource> RecordingKeySource<S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S) -> RecordingKeySource<S> {
+        RecordingKeySource {
+            inner,
+            recorded: Vec::new(),
+        }
+    }
+
+    /// Takes the keys handed out since the last call.
+    pub fn take_recorded(&mut self) -> Vec<[u8; 32]> {
+        std::mem::take(&mut self.recorded)
+    }
+}
+
+impl<S: KeySource> KeySource for RecordingKeySource<S> {
+    fn next_key(&mut self) -> Result<Zeroizing<[u8; 32]>> {
+        let key = self.inner.next_key()?;
+        self.recorded.push(*key);
+        Ok(key)
+    }
+}
+
+impl<S> std::fmt::Debug for RecordingKeySource<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "RecordingKeySource({} recorded, [redacted])",
+            self.recorded.len()
+        )
+    }
+}

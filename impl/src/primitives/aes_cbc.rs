@@ -1,0 +1,72 @@
+//! AES-256 in CBC mode over whole blocks (NIST SP 800-38A), and PKCS#7 padding (RFC 5652
+//! section 6.3). ENCRYPT pads then encrypts; DECRYPT decrypts then unpads.
+
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+
+use crate::error::{Error, Result};
+
+/// The AES block size.
+pub const BLOCK: usize = 16;
+
+type Encryptor = cbc::Encryptor<aes::Aes256>;
+type Decryptor = cbc::Decryptor<aes::Aes256>;
+
+fn check_blocks(data: &[u8]) -> Result<()> {
+    if data.len() % BLOCK != 0 {
+        return Err(Error::malformed(format!(
+            "CBC input is {} bytes, not a multiple of the {BLOCK}-byte block",
+            data.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Encrypts whole blocks in place; `malformed` if `data` is not a multiple of 16 bytes.
+pub fn aes256_cbc_encrypt_blocks(key: &[u8; 32], iv: &[u8; 16], data: &mut [u8]) -> Result<()> {
+    check_blocks(data)?;
+    let mut cipher = Encryptor::new(key.into(), iv.into());
+    for block in data.chunks_exact_mut(BLOCK) {
+        cipher.encrypt_block_mut(block.into());
+    }
+    Ok(())
+}
+
+/// Decrypts whole blocks in place; `malformed` if `data` is not a multiple of 16 bytes.
+pub fn aes256_cbc_decrypt_blocks(key: &[u8; 32], iv: &[u8; 16], data: &mut [u8]) -> Result<()> {
+    check_blocks(data)?;
+    let mut cipher = Decryptor::new(key.into(), iv.into());
+    for block in data.chunks_exact_mut(BLOCK) {
+        cipher.decrypt_block_mut(block.into());
+    }
+    Ok(())
+}
+
+/// Appends PKCS#7 padding for data of `data_len` bytes at the end of `buffer`: 1 to 16
+/// bytes, each equal to the padding length.
+pub fn pkcs7_pad(buffer: &mut Vec<u8>, data_len: usize) {
+    let pad = BLOCK - data_len % BLOCK;
+    buffer.resize(buffer.len() + pad, pad as u8);
+}
+
+/// The length of the data before its PKCS#7 padding; `malformed` unless `padded` is a
+/// non-zero multiple of 16 ending in n bytes of value n, 1 ≤ n ≤ 16.
+pub fn pkcs7_unpadded_len(padded: &[u8]) -> Result<usize> {
+    let last = match padded.last() {
+        Some(&last) if padded.len() % BLOCK == 0 => last as usize,
+        _ => {
+            return Err(Error::malformed(format!(
+                "padded data is {} bytes, not a non-zero multiple of {BLOCK}",
+                padded.len()
+            )))
+        }
+    };
+    if last == 0
+        || last > BLOCK
+        || padded[padded.len() - last..]
+            .iter()
+            .any(|&b| b as usize != last)
+    {
+        return Err(Error::malformed("invalid PKCS#7 padding"));
+    }
+    Ok(padded.len() - last)
+}

@@ -1,0 +1,36 @@
+//! KDF_RK (DR spec section 5.2): HKDF-SHA256 with the root key as salt and the DH output as
+//! input key material, expanded to 64 bytes: the new root key, then a new chain key.
+
+use super::dh::DhOutput;
+use super::hkdf_sha256::hkdf_sha256;
+use super::kdf_ck::ChainKey;
+use crate::profile::Profile;
+use crate::secret::{secret_key_type, Secret32};
+
+secret_key_type!(
+    /// The root key RK (and the X3DH output SK that seeds it).
+    RootKey
+);
+
+/// KDF_RK(rk, dh_out) → (RK', CK).
+pub fn kdf_rk(profile: &Profile, root_key: &RootKey, dh_out: &DhOutput) -> (RootKey, ChainKey) {
+    let mut okm = zeroize::Zeroizing::new([0u8; 64]);
+    if hkdf_sha256(
+        root_key.expose(),
+        dh_out.expose(),
+        profile.kdf_rk_info.as_bytes(),
+        okm.as_mut(),
+    )
+    .is_err()
+    {
+        unreachable!("HKDF-SHA256 expands to 64 bytes");
+    }
+    let mut rk = [0u8; 32];
+    let mut ck = [0u8; 32];
+    rk.copy_from_slice(&okm[..32]);
+    ck.copy_from_slice(&okm[32..]);
+    (
+        RootKey(Secret32::from_bytes(rk)),
+        ChainKey(Secret32::from_bytes(ck)),
+    )
+}
