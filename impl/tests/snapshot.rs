@@ -1,0 +1,96 @@
+//! State snapshots: export, JSON round trip, restore, and rejection of inconsistent input.
+
+mod common;
+
+use common::{pair, receive, send, small_limits, AD};
+use ratchet_ref::{ErrorKind, Profile, SeededKeySource, Session, SessionSnapshot};
+
+#[test]
+fn json_round_trip_preserves_every_variable() {
+    let (mut alice, mut bob) = pair(Profile::spec());
+    let messages = send(&mut alice, 4);
+    receive(&mut bob, &messages[3], "msg 3");
+    let snap = bob.snapshot();
+    let json = serde_json::to_string(&snap).unwrap();
+    for name in [
+        "\"DHs\"",
+        "\"DHr\"",
+        "\"RK\"",
+        "\"CKs\"",
+        "\"CKr\"",
+        "\"Ns\"",
+        "\"Nr\"",
+        "\"PN\"",
+        "\"MKSKIPPED\"",
+    ] {
+        assert!(json.contains(name), "{name} missing from {json}");
+    }
+    let back: SessionSnapshot = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, snap);
+}
+
+#[test]
+fn a_restored_session_continues_exactly_like_the_original() {
+    let (mut alice, mut bob) = pair(Profile::spec());
+    let messages = send(&mut alice, 4);
+    receive(&mut bob, &messages[2], "msg 2");
+    let mut restored = Session::restore(
+        Profile::spec(),
+        &bob.snapshot(),
+        Box::new(SeededKeySource::from_u64(2)),
+    )
+    .unwrap();
+    for i in [0usize, 3, 1] {
+        receive(&mut restored, &messages[i], &format!("msg {i}"));
+    }
+    assert_eq!(restored.skipped_len(), 0);
+    let reply = restored.encrypt(b"r", AD).unwrap();
+    receive(&mut alice, &reply, "r");
+}
+
+#[test]
+fn restore_rejects_inconsistent_snapshots() {
+    let (mut alice, mut bob) = pair(small_limits(10, 3));
+    let messages = send(&mut alice, 4);
+    receive(&mut bob, &messages[3], "msg 3");
+    let good = bob.snapshot();
+
+    let mut wrong_public = good.clone();
+    wrong_public.dhs.public.0[0] ^= 1;
+    let err = Session::restore(
+        *bob.profile(),
+        &wrong_public,
+        Box::new(SeededKeySource::from_u64(0)),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKey);
+
+    let mut twice = good.clone();
+    twice.mkskipped[1] = twice.mkskipped[0].clone();
+    let err = Session::restore(
+        *bob.profile(),
+        &twice,
+        Box::new(SeededKeySource::from_u64(0)),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Malformed);
+
+    let err = Session::restore(
+        small_limits(10, 2),
+        &good,
+        Box::new(SeededKeySource::from_u64(0)),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Malformed);
+}
+
+#[test]
+fn unknown_fields_and_bad_hex_are_rejected_by_the_parser() {
+    let (alice, _) = pair(Profile::spec());
+    let mut value = serde_json::to_value(alice.snapshot()).unwrap();
+    value["extra"] = serde_json::json!(1);
+    assert!(serde_json::from_value::<SessionSnapshot>(value.clone()).is_err());
+    value.as_object_mut().unwrap().remove("extra");
+    value["RK"] = serde_json::json!("zz");
+    assert!(serde_json::from_value::<SessionSnapshot>(value).is_err());
+}
