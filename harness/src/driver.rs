@@ -1,0 +1,148 @@
+//! A driver sends protocol requests to an implementation and returns its answers: the
+//! in-process reference, or (see `subprocess`) any implementation behind stdin/stdout.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::protocol::{OpError, Request};
+use crate::sut::ReferenceSut;
+
+/// What a SUT declared in `hello`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    pub name: String,
+    pub version: String,
+    pub profiles: Vec<String>,
+    pub ops: BTreeSet<String>,
+    pub max_skip: Option<u64>,
+    pub max_stored_keys: Option<u64>,
+    pub inject_keys: bool,
+    pub export_state: bool,
+    pub import_state: bool,
+    /// Declared reasons why some ops or kinds are not supported (op or kind → reason).
+    pub not_applicable: Vec<(String, String)>,
+}
+
+impl Capabilities {
+    /// Reads the `ok` body of a `hello` response.
+    pub fn from_hello(body: &Value) -> Result<Capabilities, String> {
+        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
+        let flag = |key: &str| body.get(key).and_then(Value::as_bool).unwrap_or(false);
+        let name = text("name").ok_or("hello: \"name\" (string) is missing")?;
+        let ops: BTreeSet<String> = body
+            .get("ops")
+            .and_then(Value::as_array)
+            .ok_or("hello: \"ops\" (array of op names) is missing")?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let profiles = body
+            .get("profiles")
+            .and_then(Value::as_array)
+            .ok_or("hello: \"profiles\" (array of profile names) is missing")?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let limits = body.get("limits");
+        let not_applicable = body
+            .get("notApplicable")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Capabilities {
+            name,
+            version: text("version").unwrap_or_default(),
+            profiles,
+            ops,
+            max_skip: limits
+                .and_then(|l| l.get("maxSkip"))
+                .and_then(Value::as_u64),
+            max_stored_keys: limits
+                .and_then(|l| l.get("maxStoredKeys"))
+                .and_then(Value::as_u64),
+            inject_keys: flag("injectKeys"),
+            export_state: flag("exportState"),
+            import_state: flag("importState"),
+            not_applicable,
+        })
+    }
+
+    /// True when the SUT declared `op`.
+    pub fn supports(&self, op: &str) -> bool {
+        self.ops.contains(op)
+    }
+
+    /// The reason the SUT gave for not supporting `op` or a kind, if any.
+    pub fn reason_for(&self, what: &str) -> Option<&str> {
+        self.not_applicable
+            .iter()
+            .find(|(k, _)| k == what)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a request got no usable answer: the SUT itself misbehaved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SutFailure {
+    /// Short name of the misbehaviour (`exited`, `timeout`, `not_json`, `wrong_id`, ...).
+    pub diagnosis: String,
+    pub detail: String,
+}
+
+/// The answer to one request: the SUT's outcome, or a diagnosis of the SUT.
+pub type Answer = Result<Result<Value, OpError>, SutFailure>;
+
+/// Sends requests to an implementation.
+pub trait Driver {
+    /// The capabilities declared in `hello`.
+    fn capabilities(&self) -> &Capabilities;
+
+    /// Sends a batch of requests (possibly pipelined) and returns one answer per request,
+    /// in order. After a [`SutFailure`], later answers in the batch are failures too.
+    fn call_batch(&mut self, requests: &[(String, Value)]) -> Vec<Answer>;
+}
+
+/// The reference implementation, called in-process.
+pub struct InProcess {
+    sut: ReferenceSut,
+    capabilities: Capabilities,
+    next_id: u64,
+}
+
+impl InProcess {
+    pub fn new(sut: ReferenceSut) -> InProcess {
+        let mut sut = sut;
+        let hello = sut
+            .handle(&Request::new(0, "hello", Value::Null))
+            .unwrap_or(Value::Null);
+        let capabilities = Capabilities::from_hello(&hello)
+            .unwrap_or_else(|e| unreachable!("the reference's hello is well-formed: {e}"));
+        InProcess {
+            sut,
+            capabilities,
+            next_id: 1,
+        }
+    }
+}
+
+impl Driver for InProcess {
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn call_batch(&mut self, requests: &[(String, Value)]) -> Vec<Answer> {
+        requests
+            .iter()
+            .map(|(op, args)| {
+                let request = Request::new(self.next_id, op, args.clone());
+                self.next_id += 1;
+                Ok(self.sut.handle(&request))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,197 @@
+//! One module per vector kind. Each kind knows how to generate its tests from the reference
+//! and how to turn a test into [`Check`]s for any driver; this file is the registry.
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use ratchet_ref::{ErrorKind, Profile};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::driver::Capabilities;
+use crate::replay::Check;
+use crate::vector_file::{
+    FileError, GeneratorInfo, Note, Outcome, TestCase, TestGroup, VectorFile, GENERATOR_NAME,
+};
+use crate::vector_rng::{kind_seed, VectorRng};
+
+pub mod aead;
+pub mod dh;
+pub mod dh_ratchet;
+pub mod header;
+pub mod kdf_ck;
+pub mod kdf_rk;
+pub mod session;
+pub mod session_long;
+pub mod transcript;
+pub mod x3dh;
+pub mod x3dh_session;
+
+/// A vector kind, statically typed.
+pub trait KindSpec: Send + Sync + 'static {
+    const NAME: &'static str;
+    type Test: Serialize + DeserializeOwned + TestCase + SetTcId + Send + Sync;
+
+    /// Lines describing the file, for people.
+    fn header() -> Vec<String>;
+    /// Every flag the kind's tests use.
+    fn notes() -> BTreeMap<String, Note>;
+    /// All test groups; tcIds are assigned afterwards, in order.
+    fn generate(rng: &mut VectorRng, profile: &Profile) -> Vec<TestGroup<Self::Test>>;
+    /// The requests that replay `test` and what each must answer; Err is a reason the test
+    /// cannot run against a SUT with these capabilities.
+    fn checks(test: &Self::Test, caps: &Capabilities) -> Result<Vec<Check>, String>;
+}
+
+/// Lets the registry number tests after generation.
+pub trait SetTcId {
+    fn set_tc_id(&mut self, id: u64);
+}
+
+/// One test, ready to run.
+pub struct PlannedTest {
+    pub tc_id: u64,
+    pub comment: String,
+    pub flags: Vec<String>,
+    pub outcome: Outcome,
+    pub error: Option<ErrorKind>,
+    pub checks: Result<Vec<Check>, String>,
+}
+
+/// The object-safe face of a kind.
+pub trait Kind: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// File name for a profile, e.g. `kdf_rk_spec.json`.
+    fn file_name(&self, profile: &Profile) -> String {
+        format!("{}_{}.json", self.name(), profile.name)
+    }
+    /// The complete file text (pretty JSON and a final newline).
+    fn generate_text(&self, profile: &Profile) -> String;
+    /// Parses a file and plans every test for a SUT.
+    fn plan(
+        &self,
+        file: &str,
+        text: &str,
+        caps: &Capabilities,
+    ) -> Result<Vec<PlannedTest>, FileError>;
+    /// The JSON Schema of the kind's files.
+    fn schema_file(&self) -> String {
+        format!("schema/{}.schema.json", self.name())
+    }
+}
+
+struct KindOf<K>(PhantomData<K>);
+
+/// Builds a whole file for kind `K`.
+pub fn build_file<K: KindSpec>(profile: &Profile) -> VectorFile<K::Test> {
+    let seed = kind_seed(K::NAME);
+    let mut rng = VectorRng::new(seed);
+    let mut groups = K::generate(&mut rng, profile);
+    let mut next = 1;
+    for group in &mut groups {
+        for test in &mut group.tests {
+            test.set_tc_id(next);
+            next += 1;
+        }
+    }
+    VectorFile {
+        kind: K::NAME.to_string(),
+        profile: serde_json::to_value(profile).unwrap_or_default(),
+        schema: format!("schema/{}.schema.json", K::NAME),
+        generator: GeneratorInfo {
+            name: GENERATOR_NAME.to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            seed: hex::encode(seed),
+        },
+        number_of_tests: (next - 1) as usize,
+        header: K::header(),
+        notes: K::notes(),
+        test_groups: groups,
+    }
+}
+
+impl<K: KindSpec> Kind for KindOf<K> {
+    fn name(&self) -> &'static str {
+        K::NAME
+    }
+
+    fn generate_text(&self, profile: &Profile) -> String {
+        let file = build_file::<K>(profile);
+        let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    fn plan(
+        &self,
+        file: &str,
+        text: &str,
+        caps: &Capabilities,
+    ) -> Result<Vec<PlannedTest>, FileError> {
+        let (parsed, _profile) = crate::vector_file::parse::<K::Test>(file, text)?;
+        if parsed.kind != K::NAME {
+            return Err(FileError {
+                file: file.to_string(),
+                json_path: "$.kind".into(),
+                problem: format!("expected kind {:?}, found {:?}", K::NAME, parsed.kind),
+            });
+        }
+        Ok(parsed
+            .tests()
+            .map(|test| PlannedTest {
+                tc_id: test.tc_id(),
+                comment: test.comment().to_string(),
+                flags: test.flags().to_vec(),
+                outcome: test.outcome(),
+                error: test.error(),
+                checks: K::checks(test, caps),
+            })
+            .collect())
+    }
+}
+
+/// Every kind, in the order reports list them.
+pub fn all() -> Vec<Box<dyn Kind>> {
+    vec![
+        Box::new(KindOf::<dh::DhKind>(PhantomData)),
+        Box::new(KindOf::<kdf_rk::KdfRkKind>(PhantomData)),
+        Box::new(KindOf::<kdf_ck::KdfCkKind>(PhantomData)),
+        Box::new(KindOf::<aead::AeadKind>(PhantomData)),
+        Box::new(KindOf::<header::HeaderKind>(PhantomData)),
+        Box::new(KindOf::<x3dh::X3dhKind>(PhantomData)),
+        Box::new(KindOf::<dh_ratchet::DhRatchetKind>(PhantomData)),
+        Box::new(KindOf::<session::SessionKind>(PhantomData)),
+        Box::new(KindOf::<session_long::SessionLongKind>(PhantomData)),
+        Box::new(KindOf::<x3dh_session::X3dhSessionKind>(PhantomData)),
+    ]
+}
+
+/// A note entry.
+pub fn note(bug_type: &str, description: &str, spec_section: &str) -> Note {
+    Note {
+        bug_type: bug_type.to_string(),
+        description: description.to_string(),
+        spec_section: spec_section.to_string(),
+    }
+}
+
+/// Builds the notes map from (flag, note) pairs.
+pub fn notes(entries: &[(&str, Note)]) -> BTreeMap<String, Note> {
+    entries
+        .iter()
+        .map(|(flag, note)| (flag.to_string(), note.clone()))
+        .collect()
+}
+
+/// Declares a test struct's boilerplate: [`TestCase`] and [`SetTcId`].
+macro_rules! test_case {
+    ($t:ty) => {
+        $crate::vector_file::impl_test_case!($t);
+        impl $crate::kinds::SetTcId for $t {
+            fn set_tc_id(&mut self, id: u64) {
+                self.tc_id = id;
+            }
+        }
+    };
+}
+pub(crate) use test_case;

@@ -1,0 +1,14 @@
+//! `ratchet-harness`: vector generation and replay, the driver protocol, and the reference
+//! implementation behind it.
+
+pub mod driver;
+pub mod generate;
+pub mod hex_bytes;
+pub mod kinds;
+pub mod protocol;
+pub mod replay;
+pub mod self_check;
+pub mod sut;
+pub mod vector_file;
+pub mod vector_rng;
+pub mod verify;

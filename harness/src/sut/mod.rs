@@ -1,0 +1,8 @@
+//! The reference implementation behind the driver protocol: used in-process by `verify` and
+//! as a subprocess by `ratchet-harness sut`.
+
+pub mod args;
+pub mod reference;
+pub mod stdio;
+
+pub use reference::ReferenceSut;
