@@ -87,7 +87,7 @@ impl Capabilities {
 }
 
 /// Why a request got no usable answer: the SUT itself misbehaved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SutFailure {
     /// Short name of the misbehaviour (`exited`, `timeout`, `not_json`, `wrong_id`, ...).
     pub diagnosis: String,

@@ -5,9 +5,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ratchet_harness::driver::InProcess;
+use ratchet_harness::sut::mutants;
+use ratchet_harness::sut::stdio::{serve_with_chaos, Chaos};
 use ratchet_harness::sut::ReferenceSut;
-use ratchet_harness::{generate, self_check, verify};
+use ratchet_harness::{generate, run, self_check, throughput, verify};
 use ratchet_ref::Profile;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +47,63 @@ enum Command {
         #[arg(long, default_value = "spec")]
         profile: String,
     },
+    /// Run the conformance suite against an implementation (the built-in reference by default).
+    Run {
+        /// Shell command that starts the SUT speaking the JSON-lines protocol on
+        /// stdin/stdout [default: this binary's `sut`].
+        #[arg(long)]
+        sut: Option<String>,
+        /// Directory holding the vector files [default: the repository's vectors/].
+        #[arg(long)]
+        vectors: Option<PathBuf>,
+        /// Run only this vector kind, or `scenarios` for the live scenarios alone.
+        #[arg(long)]
+        only: Option<String>,
+        /// Seed of the live scenarios' randomness.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Longest wait for any one answer, in seconds.
+        #[arg(long, default_value_t = 10.0)]
+        timeout: f64,
+        /// Most requests in flight at once (pipelining); 1 sends one at a time.
+        #[arg(long, default_value_t = 32)]
+        window: usize,
+        /// Most restarts of a failing SUT.
+        #[arg(long, default_value_t = 5)]
+        max_restarts: usize,
+        /// Write the JSON report here.
+        #[arg(long)]
+        report_json: Option<PathBuf>,
+        /// Write JUnit XML here.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        #[arg(long, default_value = "spec")]
+        profile: String,
+    },
+    /// Serve the reference implementation over the JSON-lines protocol on stdin/stdout.
+    Sut {
+        #[arg(long, default_value = "spec")]
+        profile: String,
+        /// Run a deliberately broken variant (see --list-mutants).
+        #[arg(long)]
+        mutant: Option<String>,
+        /// List the mutants, one name per line, then a description.
+        #[arg(long)]
+        list_mutants: bool,
+        /// Misbehave on purpose (for testing the harness): MODE[@N] with MODE one of exit,
+        /// hang, garbage, wrong-id, endless-line, stderr-flood, at the N-th request.
+        #[arg(long, hide = true)]
+        chaos: Option<String>,
+    },
+    /// Measure protocol throughput against a SUT: requests per second at a pipelining window.
+    Throughput {
+        #[arg(long)]
+        sut: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        window: usize,
+        #[arg(long, default_value_t = 20000)]
+        requests: usize,
+    },
     /// Exercise the built-in reference against itself (X3DH, ping-pong, reordering, replay).
     SelfCheck {
         #[arg(long, default_value = "spec")]
@@ -59,6 +119,29 @@ fn default_vectors() -> PathBuf {
     } else {
         PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors"))
     }
+}
+
+/// The command line that runs this binary as the reference SUT.
+fn reference_command(profile: &Profile, mutant: Option<&str>) -> String {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "ratchet-harness".into());
+    let mut command = format!("{} sut --profile {}", shell_quote(&exe), profile.name);
+    if let Some(m) = mutant {
+        command.push_str(&format!(" --mutant {m}"));
+    }
+    command
+}
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+fn write_or_exit(path: &std::path::Path, text: &str) -> Result<(), ExitCode> {
+    std::fs::write(path, text).map_err(|e| {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        ExitCode::FAILURE
+    })
 }
 
 fn profile_or_exit(name: &str) -> Result<Profile, ExitCode> {
@@ -144,6 +227,98 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
                 }
                 return Err(ExitCode::FAILURE);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            sut,
+            vectors,
+            only,
+            seed,
+            timeout,
+            window,
+            max_restarts,
+            report_json,
+            junit,
+            profile,
+        } => {
+            let profile = profile_or_exit(&profile)?;
+            let options = run::RunOptions {
+                sut_command: sut.unwrap_or_else(|| reference_command(&profile, None)),
+                vectors: vectors.unwrap_or_else(default_vectors),
+                only,
+                seed,
+                timeout: Duration::from_secs_f64(timeout.max(0.001)),
+                window,
+                max_restarts,
+                profile,
+            };
+            let report = run::run(&options).map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            })?;
+            print!("{}", report.render());
+            if let Some(path) = report_json {
+                let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+                write_or_exit(&path, &text)?;
+            }
+            if let Some(path) = junit {
+                write_or_exit(&path, &report.junit())?;
+            }
+            if report.totals.failed > 0 || report.fatal.is_some() {
+                return Err(ExitCode::FAILURE);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sut {
+            profile,
+            mutant,
+            list_mutants,
+            chaos,
+        } => {
+            if list_mutants {
+                for m in mutants::ALL {
+                    println!("{}\t{}", m.name, m.description);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let profile = profile_or_exit(&profile)?;
+            let sut = match mutant {
+                None => ReferenceSut::new(profile),
+                Some(name) => {
+                    let Some(m) = mutants::by_name(&name) else {
+                        eprintln!("error: unknown mutant {name:?}; `ratchet-harness sut --list-mutants` lists them");
+                        return Err(ExitCode::from(2));
+                    };
+                    ReferenceSut::new(m.apply(profile))
+                }
+            };
+            let chaos = match chaos {
+                None => None,
+                Some(text) => Some(Chaos::parse(&text).ok_or_else(|| {
+                    eprintln!("error: unknown --chaos {text:?}");
+                    ExitCode::from(2)
+                })?),
+            };
+            let mut sut = sut;
+            let stdin = std::io::stdin();
+            let stdout = std::io::stdout();
+            serve_with_chaos(&mut sut, stdin.lock(), stdout.lock(), chaos).map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Throughput {
+            sut,
+            window,
+            requests,
+        } => {
+            let command = sut.unwrap_or_else(|| reference_command(&Profile::spec(), None));
+            let rate = throughput::measure(&command, window, requests).map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            })?;
+            println!("window {window}: {requests} requests, {rate:.0} requests/s");
             Ok(ExitCode::SUCCESS)
         }
         Command::SelfCheck { profile } => {

@@ -20,6 +20,27 @@ pub struct TestFailure {
     pub difference: Difference,
 }
 
+/// How one test ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    NotApplicable,
+    /// Not judged: the SUT crashed, hung or wrote garbage. Counted as failed.
+    SutFailure,
+}
+
+/// One test's record, for reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TestRecord {
+    pub tc_id: u64,
+    pub comment: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
 /// Results for one vector kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct KindResult {
@@ -37,6 +58,8 @@ pub struct KindResult {
     pub not_applicable_reasons: Vec<(String, usize)>,
     /// Diagnoses of SUT misbehaviour, with the tcId where each happened.
     pub sut_diagnoses: Vec<(u64, String)>,
+    /// Every test, in file order.
+    pub tests: Vec<TestRecord>,
 }
 
 /// Errors that stop a replay before it starts.
@@ -105,6 +128,27 @@ pub fn replay_dir(
                 Err(reason) => Verdict::NotApplicable(reason.clone()),
                 Ok(checks) => run_checks(driver, checks),
             };
+            let (status, detail) = match &verdict {
+                Verdict::Pass => (Status::Pass, None),
+                Verdict::Fail(d) => (
+                    Status::Fail,
+                    Some(format!(
+                        "{}: field {}: expected {}, got {}",
+                        d.step, d.field, d.expected, d.got
+                    )),
+                ),
+                Verdict::NotApplicable(reason) => (Status::NotApplicable, Some(reason.clone())),
+                Verdict::SutFailure(f) => (
+                    Status::SutFailure,
+                    Some(format!("{}: {}", f.diagnosis, f.detail)),
+                ),
+            };
+            result.tests.push(TestRecord {
+                tc_id: test.tc_id,
+                comment: test.comment.clone(),
+                status,
+                detail,
+            });
             match verdict {
                 Verdict::Pass => result.passed += 1,
                 Verdict::Fail(difference) => {
@@ -184,13 +228,14 @@ pub fn render_table(results: &[KindResult]) -> String {
     out
 }
 
-/// Totals: (passed, failed, not applicable + SUT failures).
+/// Totals: (passed, failed including tests the SUT's misbehaviour left unjudged, not
+/// applicable).
 pub fn totals(results: &[KindResult]) -> (usize, usize, usize) {
     results.iter().fold((0, 0, 0), |(p, f, s), r| {
         (
             p + r.passed,
-            f + r.failed,
-            s + r.not_applicable + r.sut_failures,
+            f + r.failed + r.sut_failures,
+            s + r.not_applicable,
         )
     })
 }

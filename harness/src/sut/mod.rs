@@ -2,6 +2,7 @@
 //! as a subprocess by `ratchet-harness sut`.
 
 pub mod args;
+pub mod mutants;
 pub mod reference;
 pub mod stdio;
 

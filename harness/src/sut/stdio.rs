@@ -7,19 +7,98 @@ use std::io::{BufRead, Write};
 use super::reference::ReferenceSut;
 use crate::protocol::{OpError, Response, MAX_LINE_BYTES};
 
+/// Deliberate misbehaviour of the reference SUT, for testing the harness's diagnoses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chaos {
+    /// Exit with status 3 instead of answering.
+    Exit,
+    /// Stop answering (sleep for an hour).
+    Hang,
+    /// Answer with a line that is not JSON.
+    Garbage,
+    /// Answer with the wrong id.
+    WrongId,
+    /// Write an endless line.
+    EndlessLine,
+    /// Write 64 MiB to stderr, then answer normally.
+    StderrFlood,
+}
+
+impl Chaos {
+    /// Parses `MODE` or `MODE@N` (misbehave from the N-th request on, counting from 1;
+    /// default 2, so `hello` is answered).
+    pub fn parse(text: &str) -> Option<(Chaos, u64)> {
+        let (mode, at) = match text.split_once('@') {
+            Some((m, n)) => (m, n.parse().ok()?),
+            None => (text, 2),
+        };
+        let chaos = match mode {
+            "exit" => Chaos::Exit,
+            "hang" => Chaos::Hang,
+            "garbage" => Chaos::Garbage,
+            "wrong-id" => Chaos::WrongId,
+            "endless-line" => Chaos::EndlessLine,
+            "stderr-flood" => Chaos::StderrFlood,
+            _ => return None,
+        };
+        Some((chaos, at))
+    }
+}
+
 /// Serves requests from `input` until end of input.
 pub fn serve(
     sut: &mut ReferenceSut,
     input: impl BufRead,
+    output: impl Write,
+) -> std::io::Result<()> {
+    serve_with_chaos(sut, input, output, None)
+}
+
+/// [`serve`], misbehaving as `chaos` says from the given request on.
+pub fn serve_with_chaos(
+    sut: &mut ReferenceSut,
+    input: impl BufRead,
     mut output: impl Write,
+    chaos: Option<(Chaos, u64)>,
 ) -> std::io::Result<()> {
     let mut input = input;
     let mut line = Vec::new();
+    let mut count = 0u64;
     loop {
         line.clear();
         let (complete, too_long) = read_bounded_line(&mut input, &mut line)?;
         if !complete && line.is_empty() && !too_long {
             return Ok(());
+        }
+        count += 1;
+        if let Some((mode, at)) = chaos {
+            if count >= at {
+                match mode {
+                    Chaos::Exit => std::process::exit(3),
+                    Chaos::Hang => std::thread::sleep(std::time::Duration::from_secs(3600)),
+                    Chaos::Garbage => {
+                        output.write_all(b"this is not json\n")?;
+                        output.flush()?;
+                        continue;
+                    }
+                    Chaos::WrongId => {
+                        output.write_all(b"{\"id\":987654,\"ok\":{}}\n")?;
+                        output.flush()?;
+                        continue;
+                    }
+                    Chaos::EndlessLine => loop {
+                        output.write_all(&[b'x'; 65536])?;
+                    },
+                    Chaos::StderrFlood if count == at => {
+                        let chunk = vec![b'e'; 1 << 20];
+                        let mut stderr = std::io::stderr();
+                        for _ in 0..64 {
+                            stderr.write_all(&chunk)?;
+                        }
+                    }
+                    Chaos::StderrFlood => {}
+                }
+            }
         }
         let response = if too_long {
             Response::line(

@@ -1,0 +1,304 @@
+//! The report of a conformance run: a table for people, JSON and JUnit XML for CI.
+
+use serde::Serialize;
+
+use crate::driver::{Capabilities, SutFailure};
+use crate::replay::Verdict;
+use crate::scenarios::{ScenarioResult, SutRole};
+use crate::verify::{KindResult, Status};
+
+/// What the SUT declared.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SutInfo {
+    pub command: String,
+    pub name: String,
+    pub version: String,
+    pub profiles: Vec<String>,
+    pub ops: Vec<String>,
+    pub max_skip: Option<u64>,
+    pub max_stored_keys: Option<u64>,
+    pub inject_keys: bool,
+    pub export_state: bool,
+    pub import_state: bool,
+    pub not_applicable: Vec<(String, String)>,
+}
+
+impl SutInfo {
+    pub fn new(command: &str, caps: &Capabilities) -> SutInfo {
+        SutInfo {
+            command: command.to_string(),
+            name: caps.name.clone(),
+            version: caps.version.clone(),
+            profiles: caps.profiles.clone(),
+            ops: caps.ops.iter().cloned().collect(),
+            max_skip: caps.max_skip,
+            max_stored_keys: caps.max_stored_keys,
+            inject_keys: caps.inject_keys,
+            export_state: caps.export_state,
+            import_state: caps.import_state,
+            not_applicable: caps.not_applicable.clone(),
+        }
+    }
+}
+
+/// One scenario in one role.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioRecord {
+    pub name: String,
+    pub role: SutRole,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl From<&ScenarioResult> for ScenarioRecord {
+    fn from(r: &ScenarioResult) -> ScenarioRecord {
+        let (status, detail) = match &r.verdict {
+            Verdict::Pass => (Status::Pass, None),
+            Verdict::Fail(d) => (
+                Status::Fail,
+                Some(format!(
+                    "{}: field {}: expected {}, got {}",
+                    d.step, d.field, d.expected, d.got
+                )),
+            ),
+            Verdict::NotApplicable(reason) => (Status::NotApplicable, Some(reason.clone())),
+            Verdict::SutFailure(f) => (
+                Status::SutFailure,
+                Some(format!("{}: {}", f.diagnosis, f.detail)),
+            ),
+        };
+        ScenarioRecord {
+            name: r.name.to_string(),
+            role: r.role,
+            status,
+            detail,
+        }
+    }
+}
+
+/// Pass / fail / skipped counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub passed: usize,
+    /// Failed checks, including those the SUT's misbehaviour left unjudged.
+    pub failed: usize,
+    /// Not applicable: never counted as passed.
+    pub skipped: usize,
+}
+
+/// Everything a run found.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    pub harness_version: String,
+    pub protocol_version: u32,
+    pub profile: String,
+    pub sut: SutInfo,
+    pub kinds: Vec<KindResult>,
+    pub scenarios: Vec<ScenarioRecord>,
+    /// Every SUT misbehaviour (crash, hang, garbage), in order.
+    pub incidents: Vec<SutFailure>,
+    /// Set when the run could not start (the SUT failed its hello).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fatal: Option<SutFailure>,
+    pub totals: Totals,
+}
+
+impl RunReport {
+    /// Recomputes the totals.
+    pub fn tally(&mut self) {
+        let (passed, failed, skipped) = crate::verify::totals(&self.kinds);
+        let mut t = Totals {
+            passed,
+            failed,
+            skipped,
+        };
+        for s in &self.scenarios {
+            match s.status {
+                Status::Pass => t.passed += 1,
+                Status::Fail | Status::SutFailure => t.failed += 1,
+                Status::NotApplicable => t.skipped += 1,
+            }
+        }
+        if self.fatal.is_some() {
+            t.failed += 1;
+        }
+        self.totals = t;
+    }
+
+    /// The table for people.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "SUT: {} {} ({}), profile {}, injectKeys {}, exportState {}\n",
+            self.sut.name,
+            self.sut.version,
+            self.sut.command,
+            self.profile,
+            self.sut.inject_keys,
+            self.sut.export_state
+        ));
+        if let Some(f) = &self.fatal {
+            out.push_str(&format!(
+                "FATAL: the SUT could not be used: {}: {}\n",
+                f.diagnosis, f.detail
+            ));
+        }
+        if !self.kinds.is_empty() {
+            out.push('\n');
+            out.push_str(&crate::verify::render_table(&self.kinds));
+        }
+        if !self.scenarios.is_empty() {
+            out.push_str(&format!(
+                "\n{:<20} {:<10} {}\n",
+                "scenario", "SUT role", "result"
+            ));
+            for s in &self.scenarios {
+                let status = match s.status {
+                    Status::Pass => "pass",
+                    Status::Fail => "FAIL",
+                    Status::NotApplicable => "n/a",
+                    Status::SutFailure => "SUT ERROR",
+                };
+                let role = match s.role {
+                    SutRole::Initiator => "initiator",
+                    SutRole::Responder => "responder",
+                };
+                out.push_str(&format!("{:<20} {:<10} {status}", s.name, role));
+                if let Some(detail) = &s.detail {
+                    out.push_str(&format!("  {detail}"));
+                }
+                out.push('\n');
+            }
+        }
+        if !self.incidents.is_empty() {
+            out.push_str(&format!("\nSUT incidents ({}):\n", self.incidents.len()));
+            for i in self.incidents.iter().take(10) {
+                out.push_str(&format!("  {}: {}\n", i.diagnosis, i.detail));
+            }
+        }
+        out.push_str(&format!(
+            "\n{} passed, {} failed, {} skipped\n",
+            self.totals.passed, self.totals.failed, self.totals.skipped
+        ));
+        out
+    }
+
+    /// JUnit XML: one suite per vector kind and one for the scenarios.
+    pub fn junit(&self) -> String {
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        out.push_str(&format!(
+            "<testsuites name=\"ratchet-conformance\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
+            self.totals.passed + self.totals.failed + self.totals.skipped,
+            self.totals.failed,
+            self.totals.skipped
+        ));
+        if let Some(f) = &self.fatal {
+            out.push_str("  <testsuite name=\"sut\" tests=\"1\" failures=\"1\" skipped=\"0\">\n");
+            out.push_str(&format!(
+                "    <testcase classname=\"sut\" name=\"hello\"><failure message=\"{}\">{}</failure></testcase>\n",
+                xml(&f.diagnosis),
+                xml(&f.detail)
+            ));
+            out.push_str("  </testsuite>\n");
+        }
+        for k in &self.kinds {
+            let suite = format!("vectors.{}", k.kind);
+            out.push_str(&format!(
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
+                xml(&suite),
+                k.tests.len(),
+                k.failed + k.sut_failures,
+                k.not_applicable
+            ));
+            for t in &k.tests {
+                case(
+                    &mut out,
+                    &suite,
+                    &format!("tcId {}: {}", t.tc_id, t.comment),
+                    t.status,
+                    t.detail.as_deref(),
+                );
+            }
+            out.push_str("  </testsuite>\n");
+        }
+        if !self.scenarios.is_empty() {
+            let failed = self
+                .scenarios
+                .iter()
+                .filter(|s| matches!(s.status, Status::Fail | Status::SutFailure))
+                .count();
+            let skipped = self
+                .scenarios
+                .iter()
+                .filter(|s| s.status == Status::NotApplicable)
+                .count();
+            out.push_str(&format!(
+                "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{failed}\" skipped=\"{skipped}\">\n",
+                self.scenarios.len()
+            ));
+            for s in &self.scenarios {
+                case(
+                    &mut out,
+                    "scenarios",
+                    &format!("{} (SUT {:?})", s.name, s.role).to_lowercase(),
+                    s.status,
+                    s.detail.as_deref(),
+                );
+            }
+            out.push_str("  </testsuite>\n");
+        }
+        out.push_str("</testsuites>\n");
+        out
+    }
+}
+
+fn case(out: &mut String, class: &str, name: &str, status: Status, detail: Option<&str>) {
+    out.push_str(&format!(
+        "    <testcase classname=\"{}\" name=\"{}\"",
+        xml(class),
+        xml(name)
+    ));
+    let detail = detail.unwrap_or("");
+    match status {
+        Status::Pass => out.push_str("/>\n"),
+        Status::Fail => out.push_str(&format!(
+            "><failure message=\"{}\">{}</failure></testcase>\n",
+            xml(&first_line(detail)),
+            xml(detail)
+        )),
+        Status::SutFailure => out.push_str(&format!(
+            "><error message=\"{}\">{}</error></testcase>\n",
+            xml(&first_line(detail)),
+            xml(detail)
+        )),
+        Status::NotApplicable => out.push_str(&format!(
+            "><skipped message=\"{}\"/></testcase>\n",
+            xml(detail)
+        )),
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.chars().take(200).collect()
+}
+
+/// Escapes text for XML attributes and content, dropping characters XML 1.0 forbids.
+pub fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}

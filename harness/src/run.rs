@@ -1,0 +1,139 @@
+//! `ratchet-harness run`: start a SUT, negotiate, replay every applicable vector, play the
+//! live scenarios, and report.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use ratchet_ref::Profile;
+
+use crate::driver::{Driver, SutFailure};
+use crate::protocol::PROTOCOL_VERSION;
+use crate::report::{RunReport, ScenarioRecord, SutInfo, Totals};
+use crate::scenarios;
+use crate::subprocess::{SubprocessConfig, SubprocessDriver};
+use crate::verify::{self, ReplayError};
+
+/// The `--only` value that selects the live scenarios alone.
+pub const ONLY_SCENARIOS: &str = "scenarios";
+
+/// Everything `run` needs.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub sut_command: String,
+    pub vectors: PathBuf,
+    /// A vector kind, or `scenarios`.
+    pub only: Option<String>,
+    pub seed: u64,
+    pub timeout: Duration,
+    pub window: usize,
+    pub max_restarts: usize,
+    pub profile: Profile,
+}
+
+fn empty_report(options: &RunOptions, caps: Option<&crate::driver::Capabilities>) -> RunReport {
+    let fallback = crate::driver::Capabilities::from_hello(
+        &serde_json::json!({"name": "(unknown)", "ops": [], "profiles": []}),
+    )
+    .unwrap_or_else(|_| unreachable!("a literal hello parses"));
+    RunReport {
+        harness_version: env!("CARGO_PKG_VERSION").into(),
+        protocol_version: PROTOCOL_VERSION,
+        profile: options.profile.name.into(),
+        sut: SutInfo::new(&options.sut_command, caps.unwrap_or(&fallback)),
+        kinds: Vec::new(),
+        scenarios: Vec::new(),
+        incidents: Vec::new(),
+        fatal: None,
+        totals: Totals::default(),
+    }
+}
+
+/// Runs the whole conformance run. Errors are problems of the harness's own inputs (a
+/// missing or malformed vector file, an unknown kind); everything the SUT does is in the
+/// report.
+pub fn run(options: &RunOptions) -> Result<RunReport, ReplayError> {
+    let config = SubprocessConfig {
+        command: options.sut_command.clone(),
+        timeout: options.timeout,
+        window: options.window,
+        max_restarts: options.max_restarts,
+    };
+    let mut driver = match SubprocessDriver::start(config) {
+        Ok(driver) => driver,
+        Err(failure) => {
+            let mut report = empty_report(options, None);
+            report.incidents.push(failure.clone());
+            report.fatal = Some(failure);
+            report.tally();
+            return Ok(report);
+        }
+    };
+    let caps = driver.capabilities().clone();
+    let mut report = empty_report(options, Some(&caps));
+    if !caps.profiles.iter().any(|p| p == options.profile.name) {
+        report.fatal = Some(SutFailure {
+            diagnosis: "profile_not_supported".into(),
+            detail: format!(
+                "the SUT declares profiles {:?}, not {:?}; choose one with --profile",
+                caps.profiles, options.profile.name
+            ),
+        });
+        report.tally();
+        return Ok(report);
+    }
+    let interactive = std::io::stderr().is_terminal();
+    let only_scenarios = options.only.as_deref() == Some(ONLY_SCENARIOS);
+    if !only_scenarios {
+        let bar = interactive.then(|| {
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar
+        });
+        let mut last_kind = String::new();
+        report.kinds = verify::replay_dir(
+            &options.vectors,
+            &options.profile,
+            options.only.as_deref(),
+            &mut driver,
+            |kind, done, total| {
+                if kind != last_kind {
+                    last_kind = kind.to_string();
+                    match &bar {
+                        Some(bar) => {
+                            bar.set_prefix(kind.to_string());
+                            bar.set_length(total as u64);
+                        }
+                        None => eprintln!("replaying {kind} ({total} tests)"),
+                    }
+                }
+                if let Some(bar) = &bar {
+                    bar.set_position(done as u64);
+                }
+            },
+        )?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+    }
+    if options.only.is_none() || only_scenarios {
+        let mut last = String::new();
+        let results = scenarios::run_all(&mut driver, options.profile, options.seed, |name| {
+            if name != last {
+                last = name.to_string();
+                if !interactive {
+                    eprintln!("scenario {name}");
+                }
+            }
+        });
+        report.scenarios = results.iter().map(ScenarioRecord::from).collect();
+    }
+    report.incidents = std::mem::take(&mut driver.incidents);
+    report.tally();
+    Ok(report)
+}

@@ -1,0 +1,514 @@
+//! Live interop scenarios: the reference plays the peer of the SUT, in both roles, and every
+//! message crosses between two independent implementations. These need no injected keys, so
+//! they also judge SUTs that can only use their own randomness.
+
+use ratchet_ref::primitives::generate_dh_from_bytes;
+use ratchet_ref::primitives::{Header, RootKey};
+use ratchet_ref::{ErrorKind, Profile, Session};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::driver::{Capabilities, Driver, SutFailure};
+use crate::hex_bytes::Hex;
+use crate::protocol::OpError;
+use crate::replay::{Difference, Verdict};
+use crate::vector_rng::VectorRng;
+
+/// Which role the SUT plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SutRole {
+    /// The SUT is Alice; the reference is Bob.
+    Initiator,
+    /// The SUT is Bob; the reference is Alice.
+    Responder,
+}
+
+/// The outcome of one scenario in one role.
+#[derive(Debug, Clone)]
+pub struct ScenarioResult {
+    pub name: &'static str,
+    pub role: SutRole,
+    pub verdict: Verdict,
+}
+
+enum Stop {
+    Fail(Difference),
+    Sut(SutFailure),
+    NotApplicable(String),
+}
+
+type Step<T> = Result<T, Stop>;
+
+/// A conversation between the SUT and a reference peer.
+struct Live<'a> {
+    driver: &'a mut dyn Driver,
+    peer: Session,
+    session: String,
+    ad: Vec<u8>,
+    rng: VectorRng,
+    step: usize,
+}
+
+fn fail(step: usize, what: &str, field: &str, expected: String, got: String) -> Stop {
+    Stop::Fail(Difference {
+        step: format!("step {step}: {what}"),
+        field: field.into(),
+        expected,
+        got,
+    })
+}
+
+impl Live<'_> {
+    fn call(&mut self, op: &str, args: Value) -> Step<Result<Value, OpError>> {
+        let mut answers = self.driver.call_batch(&[(op.to_string(), args)]);
+        match answers.pop() {
+            Some(Ok(outcome)) => Ok(outcome),
+            Some(Err(failure)) => Err(Stop::Sut(failure)),
+            None => Err(Stop::Sut(SutFailure {
+                diagnosis: "no_answer".into(),
+                detail: format!("{op} got no answer"),
+            })),
+        }
+    }
+
+    fn keys(&mut self) -> Value {
+        if self.driver.capabilities().inject_keys {
+            json!([Hex::from(self.rng.key())])
+        } else {
+            json!([])
+        }
+    }
+
+    /// The SUT encrypts; the message comes back as bytes.
+    fn sut_send(&mut self, plaintext: &[u8]) -> Step<Vec<u8>> {
+        self.step += 1;
+        let step = self.step;
+        let args = json!({"session": self.session, "plaintext": Hex::from(plaintext), "ad": Hex(self.ad.clone())});
+        match self.call("session_encrypt", args)? {
+            Ok(body) => body
+                .get("message")
+                .and_then(Value::as_str)
+                .and_then(|h| hex::decode(h).ok())
+                .ok_or_else(|| {
+                    fail(
+                        step,
+                        "SUT encrypt",
+                        "/message",
+                        "hex bytes".into(),
+                        body.to_string(),
+                    )
+                }),
+            Err(e) => Err(fail(
+                step,
+                "SUT encrypt",
+                "result",
+                "success".into(),
+                format!("error {}: {}", e.kind, e.message),
+            )),
+        }
+    }
+
+    /// The reference decrypts what the SUT sent.
+    fn peer_receive(&mut self, message: &[u8], plaintext: &[u8]) -> Step<()> {
+        self.step += 1;
+        let step = self.step;
+        match self.peer.decrypt(message, &self.ad) {
+            Ok(p) if p == plaintext => Ok(()),
+            Ok(p) => Err(fail(
+                step,
+                "reference decrypts the SUT's message",
+                "plaintext",
+                hex::encode(plaintext),
+                hex::encode(p),
+            )),
+            Err(e) => Err(fail(
+                step,
+                "reference decrypts the SUT's message",
+                "result",
+                "success".into(),
+                format!("error {e}"),
+            )),
+        }
+    }
+
+    fn peer_send(&mut self, plaintext: &[u8]) -> Vec<u8> {
+        self.peer.encrypt(plaintext, &self.ad).unwrap_or_default()
+    }
+
+    fn sut_decrypt(&mut self, message: &[u8], ad: &[u8]) -> Step<Result<Vec<u8>, OpError>> {
+        let keys = self.keys();
+        let args = json!({"session": self.session, "message": Hex::from(message), "ad": Hex::from(ad), "keys": keys});
+        Ok(self.call("session_decrypt", args)?.map(|body| {
+            body.get("plaintext")
+                .and_then(Value::as_str)
+                .and_then(|h| hex::decode(h).ok())
+                .unwrap_or_default()
+        }))
+    }
+
+    /// The SUT must decrypt `message` to `plaintext`.
+    fn sut_receive(&mut self, message: &[u8], plaintext: &[u8]) -> Step<()> {
+        self.step += 1;
+        let step = self.step;
+        let ad = self.ad.clone();
+        match self.sut_decrypt(message, &ad)? {
+            Ok(p) if p == plaintext => Ok(()),
+            Ok(p) => Err(fail(
+                step,
+                "SUT decrypts",
+                "/plaintext",
+                hex::encode(plaintext),
+                hex::encode(p),
+            )),
+            Err(e) => Err(fail(
+                step,
+                "SUT decrypts",
+                "result",
+                "success".into(),
+                format!("error {}: {}", e.kind, e.message),
+            )),
+        }
+    }
+
+    /// The SUT must reject `message` with one of `kinds`.
+    fn sut_reject(
+        &mut self,
+        what: &str,
+        message: &[u8],
+        ad: &[u8],
+        kinds: &[ErrorKind],
+    ) -> Step<()> {
+        self.step += 1;
+        let step = self.step;
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        match self.sut_decrypt(message, ad)? {
+            Err(e) if names.contains(&e.kind.as_str()) => Ok(()),
+            Err(e) => Err(fail(
+                step,
+                what,
+                "error.kind",
+                names.join(" or "),
+                format!("{} ({})", e.kind, e.message),
+            )),
+            Ok(_) => Err(fail(
+                step,
+                what,
+                "result",
+                format!("error {}", names.join(" or ")),
+                "success".into(),
+            )),
+        }
+    }
+
+    /// Opens the conversation: the initiator's first message reaches the responder.
+    fn open(&mut self, role: SutRole) -> Step<()> {
+        match role {
+            SutRole::Initiator => {
+                let m = self.sut_send(b"opening")?;
+                self.peer_receive(&m, b"opening")
+            }
+            SutRole::Responder => {
+                let m = self.peer_send(b"opening");
+                self.sut_receive(&m, b"opening")
+            }
+        }
+    }
+}
+
+fn text(i: usize) -> Vec<u8> {
+    format!("live message {i}").into_bytes()
+}
+
+type Body = fn(&mut Live, SutRole, &Capabilities) -> Step<()>;
+
+/// Every scenario: name and body.
+fn scenarios() -> Vec<(&'static str, Body)> {
+    vec![
+        ("burst", |l, _, _| {
+            let ms: Vec<Vec<u8>> = (0..10).map(|i| l.peer_send(&text(i))).collect();
+            for (i, m) in ms.iter().enumerate() {
+                l.sut_receive(m, &text(i))?;
+            }
+            let mut sent = Vec::new();
+            for i in 0..10 {
+                sent.push(l.sut_send(&text(100 + i))?);
+            }
+            for (i, m) in sent.iter().enumerate() {
+                l.peer_receive(m, &text(100 + i))?;
+            }
+            Ok(())
+        }),
+        ("ping_pong", |l, _, _| {
+            for i in 0..20 {
+                if i % 2 == 0 {
+                    let m = l.peer_send(&text(i));
+                    l.sut_receive(&m, &text(i))?;
+                } else {
+                    let m = l.sut_send(&text(i))?;
+                    l.peer_receive(&m, &text(i))?;
+                }
+            }
+            Ok(())
+        }),
+        ("reordering", |l, _, _| {
+            let ms: Vec<Vec<u8>> = (0..8).map(|i| l.peer_send(&text(i))).collect();
+            for i in [5usize, 0, 7, 2, 1, 6, 3, 4] {
+                l.sut_receive(&ms[i], &text(i))?;
+            }
+            let sent: Vec<Vec<u8>> = (0..8)
+                .map(|i| l.sut_send(&text(50 + i)))
+                .collect::<Step<_>>()?;
+            for i in [7usize, 3, 0, 1, 6, 2, 5, 4] {
+                l.peer_receive(&sent[i], &text(50 + i))?;
+            }
+            // Across a ratchet step: older messages arrive after newer chains.
+            let old: Vec<Vec<u8>> = (0..3).map(|i| l.peer_send(&text(200 + i))).collect();
+            l.sut_receive(&old[2], &text(202))?;
+            let reply = l.sut_send(b"reply")?;
+            l.peer_receive(&reply, b"reply")?;
+            let new = l.peer_send(&text(300));
+            l.sut_receive(&new, &text(300))?;
+            l.sut_receive(&old[0], &text(200))?;
+            l.sut_receive(&old[1], &text(201))
+        }),
+        ("loss", |l, _, _| {
+            let ms: Vec<Vec<u8>> = (0..10).map(|i| l.peer_send(&text(i))).collect();
+            for i in [1usize, 4, 9] {
+                l.sut_receive(&ms[i], &text(i))?;
+            }
+            let reply = l.sut_send(b"after loss")?;
+            l.peer_receive(&reply, b"after loss")?;
+            let next = l.peer_send(b"next chain");
+            l.sut_receive(&next, b"next chain")
+        }),
+        ("duplicates", |l, _, _| {
+            let ms: Vec<Vec<u8>> = (0..3).map(|i| l.peer_send(&text(i))).collect();
+            l.sut_receive(&ms[0], &text(0))?;
+            let ad = l.ad.clone();
+            l.sut_reject("duplicate in order", &ms[0], &ad, &[ErrorKind::Duplicate])?;
+            l.sut_receive(&ms[2], &text(2))?;
+            l.sut_receive(&ms[1], &text(1))?;
+            l.sut_reject(
+                "duplicate of a skipped message",
+                &ms[1],
+                &ad,
+                &[ErrorKind::Duplicate],
+            )?;
+            l.sut_reject(
+                "duplicate of the newest message",
+                &ms[2],
+                &ad,
+                &[ErrorKind::Duplicate],
+            )
+        }),
+        ("tampering", |l, _, _| {
+            let ad = l.ad.clone();
+            for (what, at) in [
+                ("header ratchet key", 5usize),
+                ("header pn", 35),
+                ("header n", 38),
+                ("ciphertext", Header::LEN + 2),
+                ("tag", usize::MAX),
+            ] {
+                let genuine = l.peer_send(what.as_bytes());
+                let mut bad = genuine.clone();
+                let at = if at == usize::MAX { bad.len() - 1 } else { at };
+                bad[at] ^= 0x01;
+                l.sut_reject(
+                    &format!("tampered {what}"),
+                    &bad,
+                    &ad,
+                    &[ErrorKind::AuthFailed, ErrorKind::InvalidKey],
+                )?;
+                let mut wrong_ad = ad.clone();
+                wrong_ad[0] ^= 0x01;
+                l.sut_reject(
+                    "wrong associated data",
+                    &genuine,
+                    &wrong_ad,
+                    &[ErrorKind::AuthFailed],
+                )?;
+                l.sut_receive(&genuine, what.as_bytes())?;
+                let reply = l.sut_send(what.as_bytes())?;
+                l.peer_receive(&reply, what.as_bytes())?;
+            }
+            Ok(())
+        }),
+        ("max_skip", |l, _, caps| {
+            let Some(max) = caps.max_skip else {
+                return Err(Stop::NotApplicable(
+                    "the SUT declares no maxSkip in hello".into(),
+                ));
+            };
+            if max > 100_000 {
+                return Err(Stop::NotApplicable(format!(
+                    "maxSkip {max} is too large to exercise live"
+                )));
+            }
+            let max = max as usize;
+            for i in 0..max {
+                let _ = l.peer_send(&text(i));
+            }
+            let at_limit = l.peer_send(b"at the limit");
+            let beyond = l.peer_send(b"one beyond");
+            let ad = l.ad.clone();
+            l.sut_reject(
+                "MAX_SKIP + 1 skipped keys",
+                &beyond,
+                &ad,
+                &[ErrorKind::TooManySkipped],
+            )?;
+            l.sut_receive(&at_limit, b"at the limit")?;
+            l.sut_receive(&beyond, b"one beyond")
+        }),
+        ("long_conversation", |l, _, _| {
+            let mut to_sut: Vec<(usize, Vec<u8>)> = Vec::new();
+            let mut to_peer: Vec<(usize, Vec<u8>)> = Vec::new();
+            let mut sut_sends = false;
+            for i in 0..2000 {
+                if l.rng.below(5) == 0 {
+                    sut_sends = !sut_sends;
+                }
+                if sut_sends {
+                    to_peer.push((i, l.sut_send(&text(i))?));
+                } else {
+                    to_sut.push((i, l.peer_send(&text(i))));
+                }
+                // Deliver some in-flight messages, oldest-ish first, dropping 1 in 40.
+                for queue_is_sut in [true, false] {
+                    let queue = if queue_is_sut {
+                        &mut to_sut
+                    } else {
+                        &mut to_peer
+                    };
+                    if queue.is_empty() || l.rng.below(2) == 0 {
+                        continue;
+                    }
+                    let pick = l.rng.below(queue.len().min(4));
+                    let (n, m) = queue.remove(pick);
+                    if l.rng.below(40) == 0 {
+                        continue;
+                    }
+                    if queue_is_sut {
+                        l.sut_receive(&m, &text(n))?;
+                    } else {
+                        l.peer_receive(&m, &text(n))?;
+                    }
+                }
+            }
+            for (n, m) in std::mem::take(&mut to_sut) {
+                l.sut_receive(&m, &text(n))?;
+            }
+            for (n, m) in std::mem::take(&mut to_peer) {
+                l.peer_receive(&m, &text(n))?;
+            }
+            Ok(())
+        }),
+    ]
+}
+
+fn start<'a>(
+    driver: &'a mut dyn Driver,
+    profile: Profile,
+    role: SutRole,
+    name: &str,
+    seed: [u8; 32],
+) -> Step<Live<'a>> {
+    let mut rng = VectorRng::new(seed);
+    let sk = rng.key();
+    let bob = generate_dh_from_bytes(rng.key());
+    let ad = rng.bytes(66);
+    let session = format!("live-{name}-{role:?}").to_lowercase();
+    let inject = driver.capabilities().inject_keys;
+    let peer_keys = Box::new(VectorRng::new(rng.key()));
+    let (args, peer) = match role {
+        SutRole::Initiator => {
+            let mut args = json!({"session": session, "role": "initiator", "sk": Hex::from(sk), "peerRatchetKey": Hex::from(bob.public.0)});
+            if inject {
+                args["keys"] = json!([Hex::from(rng.key())]);
+            }
+            (
+                args,
+                Session::init_bob(profile, RootKey::from_bytes(sk), bob, peer_keys),
+            )
+        }
+        SutRole::Responder => {
+            let args = json!({"session": session, "role": "responder", "sk": Hex::from(sk), "ratchetPrivate": Hex::from(*bob.private.expose())});
+            let peer = Session::init_alice(profile, RootKey::from_bytes(sk), bob.public, peer_keys)
+                .map_err(|e| Stop::NotApplicable(format!("reference peer: {e}")))?;
+            (args, peer)
+        }
+    };
+    let mut live = Live {
+        driver,
+        peer,
+        session,
+        ad,
+        rng,
+        step: 0,
+    };
+    live.step += 1;
+    match live.call("session_create", args)? {
+        Ok(_) => Ok(live),
+        Err(e) => Err(fail(
+            1,
+            "session_create",
+            "result",
+            "success".into(),
+            format!("error {}: {}", e.kind, e.message),
+        )),
+    }
+}
+
+/// Runs every scenario in both roles.
+pub fn run_all(
+    driver: &mut dyn Driver,
+    profile: Profile,
+    seed: u64,
+    mut progress: impl FnMut(&str),
+) -> Vec<ScenarioResult> {
+    let mut results = Vec::new();
+    let needed = ["session_create", "session_encrypt", "session_decrypt"];
+    for (index, (name, body)) in scenarios().into_iter().enumerate() {
+        for role in [SutRole::Initiator, SutRole::Responder] {
+            progress(name);
+            let caps = driver.capabilities().clone();
+            if let Some(op) = needed.iter().find(|op| !caps.supports(op)) {
+                results.push(ScenarioResult {
+                    name,
+                    role,
+                    verdict: Verdict::NotApplicable(format!(
+                        "the SUT does not implement op {op:?}"
+                    )),
+                });
+                continue;
+            }
+            let mut seed_bytes = [0u8; 32];
+            seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+            seed_bytes[8] = index as u8;
+            seed_bytes[9] = role as u8;
+            let outcome = start(driver, profile, role, name, seed_bytes).and_then(|mut live| {
+                live.open(role)?;
+                let result = body(&mut live, role, &caps);
+                let session = live.session.clone();
+                if caps.supports("session_close") {
+                    let _ = live.call("session_close", json!({ "session": session }));
+                }
+                result
+            });
+            let verdict = match outcome {
+                Ok(()) => Verdict::Pass,
+                Err(Stop::Fail(d)) => Verdict::Fail(d),
+                Err(Stop::Sut(f)) => Verdict::SutFailure(f),
+                Err(Stop::NotApplicable(reason)) => Verdict::NotApplicable(reason),
+            };
+            results.push(ScenarioResult {
+                name,
+                role,
+                verdict,
+            });
+        }
+    }
+    results
+}
