@@ -10,7 +10,6 @@ pub mod replay;
 pub mod report;
 pub mod run;
 pub mod scenarios;
-pub mod self_check;
 pub mod subprocess;
 pub mod sut;
 pub mod throughput;

@@ -8,7 +8,7 @@ use ratchet_harness::driver::InProcess;
 use ratchet_harness::sut::mutants;
 use ratchet_harness::sut::stdio::{serve_with_chaos, Chaos};
 use ratchet_harness::sut::ReferenceSut;
-use ratchet_harness::{generate, run, self_check, throughput, verify};
+use ratchet_harness::{generate, run, throughput, verify};
 use ratchet_ref::Profile;
 use std::time::Duration;
 
@@ -103,11 +103,6 @@ enum Command {
         window: usize,
         #[arg(long, default_value_t = 20000)]
         requests: usize,
-    },
-    /// Exercise the built-in reference against itself (X3DH, ping-pong, reordering, replay).
-    SelfCheck {
-        #[arg(long, default_value = "spec")]
-        profile: String,
     },
 }
 
@@ -320,21 +315,6 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
             })?;
             println!("window {window}: {requests} requests, {rate:.0} requests/s");
             Ok(ExitCode::SUCCESS)
-        }
-        Command::SelfCheck { profile } => {
-            let profile = profile_or_exit(&profile)?;
-            let results = self_check::run(profile);
-            let failed = results.iter().filter(|r| !r.passed).count();
-            for result in &results {
-                let status = if result.passed { "pass" } else { "FAIL" };
-                println!("{status:4}  {}  {}", result.name, result.detail);
-            }
-            println!("{} passed, {failed} failed", results.len() - failed);
-            if failed == 0 {
-                Ok(ExitCode::SUCCESS)
-            } else {
-                Err(ExitCode::FAILURE)
-            }
         }
     }
 }
