@@ -1,6 +1,7 @@
 //! `ratchet-harness`: vector generation and replay, the driver protocol, and the reference
 //! implementation behind it.
 
+pub mod deviations;
 pub mod driver;
 pub mod generate;
 pub mod hex_bytes;

@@ -8,7 +8,7 @@ use ratchet_harness::driver::InProcess;
 use ratchet_harness::sut::mutants;
 use ratchet_harness::sut::stdio::{serve_with_chaos, Chaos};
 use ratchet_harness::sut::ReferenceSut;
-use ratchet_harness::{generate, run, throughput, verify};
+use ratchet_harness::{deviations, generate, run, throughput, verify};
 use ratchet_ref::Profile;
 use std::time::Duration;
 
@@ -71,6 +71,10 @@ enum Command {
         /// Most restarts of a failing SUT.
         #[arg(long, default_value_t = 5)]
         max_restarts: usize,
+        /// A documented list of this SUT's known deviations (see PROTOCOL.md): they are
+        /// reported but do not fail the run; one that no longer occurs is reported too.
+        #[arg(long)]
+        expected_deviations: Option<PathBuf>,
         /// Write the JSON report here.
         #[arg(long)]
         report_json: Option<PathBuf>,
@@ -234,6 +238,7 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
             max_restarts,
             report_json,
             junit,
+            expected_deviations,
             profile,
         } => {
             let profile = profile_or_exit(&profile)?;
@@ -247,10 +252,23 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
                 max_restarts,
                 profile,
             };
-            let report = run::run(&options).map_err(|e| {
+            let deviations = match &expected_deviations {
+                Some(path) => deviations::load(path).map_err(|e| {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                })?,
+                None => Vec::new(),
+            };
+            let mut report = run::run(&options).map_err(|e| {
                 eprintln!("error: {e}");
                 ExitCode::from(2)
             })?;
+            let unknown = deviations::apply(&mut report, &deviations);
+            for check in &unknown {
+                eprintln!(
+                    "warning: the deviations file names {check:?}, which this run does not have"
+                );
+            }
             print!("{}", report.render());
             if let Some(path) = report_json {
                 let text = serde_json::to_string_pretty(&report).unwrap_or_default();

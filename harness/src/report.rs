@@ -86,6 +86,8 @@ pub struct Totals {
     pub failed: usize,
     /// Not applicable: never counted as passed.
     pub skipped: usize,
+    /// Failures a documented deviation expects: reported, not counted as failed.
+    pub expected_deviations: usize,
 }
 
 /// Everything a run found.
@@ -100,6 +102,8 @@ pub struct RunReport {
     pub scenarios: Vec<ScenarioRecord>,
     /// Every SUT misbehaviour (crash, hang, garbage), in order.
     pub incidents: Vec<SutFailure>,
+    /// Documented deviations and what became of each.
+    pub deviations: Vec<crate::deviations::DeviationOutcome>,
     /// Set when the run could not start (the SUT failed its hello).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fatal: Option<SutFailure>,
@@ -114,12 +118,14 @@ impl RunReport {
             passed,
             failed,
             skipped,
+            expected_deviations: self.kinds.iter().map(|k| k.expected_deviations).sum(),
         };
         for s in &self.scenarios {
             match s.status {
                 Status::Pass => t.passed += 1,
                 Status::Fail | Status::SutFailure => t.failed += 1,
                 Status::NotApplicable => t.skipped += 1,
+                Status::ExpectedDeviation => t.expected_deviations += 1,
             }
         }
         if self.fatal.is_some() {
@@ -161,6 +167,7 @@ impl RunReport {
                     Status::Fail => "FAIL",
                     Status::NotApplicable => "n/a",
                     Status::SutFailure => "SUT ERROR",
+                    Status::ExpectedDeviation => "deviation (expected)",
                 };
                 let role = match s.role {
                     SutRole::Initiator => "initiator",
@@ -173,14 +180,38 @@ impl RunReport {
                 out.push('\n');
             }
         }
+        if !self.deviations.is_empty() {
+            out.push_str("\nDocumented deviations:\n");
+            for d in &self.deviations {
+                let state = if d.no_longer_occurs {
+                    "NO LONGER OCCURS (update the deviations file)".to_string()
+                } else if d.occurred.is_empty() {
+                    "check not run".to_string()
+                } else {
+                    format!("occurred in {} check(s)", d.occurred.len())
+                };
+                out.push_str(&format!(
+                    "  {} [{}]: {} — {state}\n",
+                    d.deviation.check, d.deviation.spec_section, d.deviation.reason
+                ));
+                for (id, detail) in d.occurred.iter().take(3) {
+                    out.push_str(&format!("      {id}: {detail}\n"));
+                }
+            }
+        }
         if !self.incidents.is_empty() {
             out.push_str(&format!("\nSUT incidents ({}):\n", self.incidents.len()));
             for i in self.incidents.iter().take(10) {
                 out.push_str(&format!("  {}: {}\n", i.diagnosis, i.detail));
             }
         }
+        let deviations = if self.totals.expected_deviations > 0 {
+            format!(" ({} expected deviations)", self.totals.expected_deviations)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "\n{} passed, {} failed, {} skipped\n",
+            "\n{} passed, {} failed, {} skipped{deviations}\n",
             self.totals.passed, self.totals.failed, self.totals.skipped
         ));
         out
@@ -191,7 +222,7 @@ impl RunReport {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         out.push_str(&format!(
             "<testsuites name=\"ratchet-conformance\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
-            self.totals.passed + self.totals.failed + self.totals.skipped,
+            self.totals.passed + self.totals.failed + self.totals.skipped + self.totals.expected_deviations,
             self.totals.failed,
             self.totals.skipped
         ));
@@ -211,7 +242,7 @@ impl RunReport {
                 xml(&suite),
                 k.tests.len(),
                 k.failed + k.sut_failures,
-                k.not_applicable
+                k.not_applicable + k.expected_deviations
             ));
             for t in &k.tests {
                 case(
@@ -233,7 +264,7 @@ impl RunReport {
             let skipped = self
                 .scenarios
                 .iter()
-                .filter(|s| s.status == Status::NotApplicable)
+                .filter(|s| matches!(s.status, Status::NotApplicable | Status::ExpectedDeviation))
                 .count();
             out.push_str(&format!(
                 "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{failed}\" skipped=\"{skipped}\">\n",
@@ -276,6 +307,10 @@ fn case(out: &mut String, class: &str, name: &str, status: Status, detail: Optio
         )),
         Status::NotApplicable => out.push_str(&format!(
             "><skipped message=\"{}\"/></testcase>\n",
+            xml(detail)
+        )),
+        Status::ExpectedDeviation => out.push_str(&format!(
+            "><skipped message=\"expected deviation: {}\"/></testcase>\n",
             xml(detail)
         )),
     }

@@ -45,6 +45,7 @@ fn empty_report(options: &RunOptions, caps: Option<&crate::driver::Capabilities>
         kinds: Vec::new(),
         scenarios: Vec::new(),
         incidents: Vec::new(),
+        deviations: Vec::new(),
         fatal: None,
         totals: Totals::default(),
     }

@@ -29,6 +29,8 @@ pub enum Status {
     NotApplicable,
     /// Not judged: the SUT crashed, hung or wrote garbage. Counted as failed.
     SutFailure,
+    /// Failed, as a documented deviation of the SUT expects (see `--expected-deviations`).
+    ExpectedDeviation,
 }
 
 /// One test's record, for reports.
@@ -53,6 +55,8 @@ pub struct KindResult {
     pub sut_failures: usize,
     /// Tests the vectors mark invalid (all outcomes).
     pub invalid_tests: usize,
+    /// Failures covered by a documented deviation (not counted in `failed`).
+    pub expected_deviations: usize,
     pub failures: Vec<TestFailure>,
     /// Why tests were not applicable, with counts.
     pub not_applicable_reasons: Vec<(String, usize)>,
@@ -189,13 +193,19 @@ pub fn replay_dir(
 /// A plain-text table, one row per kind, and the closing line.
 pub fn render_table(results: &[KindResult]) -> String {
     let mut out = format!(
-        "{:<14} {:>7} {:>7} {:>7} {:>7} {:>8}\n",
-        "kind", "passed", "failed", "n/a", "sut err", "invalid"
+        "{:<14} {:>7} {:>7} {:>7} {:>7} {:>9} {:>8}\n",
+        "kind", "passed", "failed", "n/a", "sut err", "deviation", "invalid"
     );
     for r in results {
         out.push_str(&format!(
-            "{:<14} {:>7} {:>7} {:>7} {:>7} {:>8}\n",
-            r.kind, r.passed, r.failed, r.not_applicable, r.sut_failures, r.invalid_tests
+            "{:<14} {:>7} {:>7} {:>7} {:>7} {:>9} {:>8}\n",
+            r.kind,
+            r.passed,
+            r.failed,
+            r.not_applicable,
+            r.sut_failures,
+            r.expected_deviations,
+            r.invalid_tests
         ));
     }
     for r in results {

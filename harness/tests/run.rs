@@ -182,3 +182,60 @@ fn unknown_kind_and_missing_vectors_are_clear_errors() {
     assert!(!output.status.success());
     assert!(text(&output).contains("run `ratchet-harness generate` or pass --vectors"));
 }
+
+#[test]
+fn expected_deviations_keep_the_run_green_and_are_still_reported() {
+    let file = temp("deviations.json");
+    std::fs::write(
+        &file,
+        r#"{"deviations": [
+            {"check": "kdf_ck/*", "reason": "this mutant swaps the KDF_CK constants", "specSection": "DR §5.2"},
+            {"check": "kdf_rk/3", "reason": "listed but not failing", "specSection": "DR §5.2"}
+        ]}"#,
+    )
+    .unwrap();
+    let sut = format!("'{HARNESS}' sut --mutant kdf_ck_constants_swapped");
+    let json = temp("deviations-report.json");
+    let output = run(&[
+        "--sut",
+        &sut,
+        "--only",
+        "kdf_ck",
+        "--expected-deviations",
+        file.to_str().unwrap(),
+        "--report-json",
+        json.to_str().unwrap(),
+    ]);
+    let out = text(&output);
+    assert!(output.status.success(), "{out}");
+    assert!(out.contains("200 expected deviations"), "{out}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["totals"]["expected_deviations"], 200);
+    assert_eq!(
+        report["deviations"][0]["occurred"]
+            .as_array()
+            .unwrap()
+            .len(),
+        200
+    );
+
+    // Without the file the same run fails.
+    let output = run(&["--sut", &sut, "--only", "kdf_ck"]);
+    assert!(!output.status.success());
+
+    // A listed deviation whose check passes is reported as no longer occurring.
+    let output = run(&[
+        "--only",
+        "kdf_rk",
+        "--expected-deviations",
+        file.to_str().unwrap(),
+    ]);
+    let out = text(&output);
+    assert!(
+        out.contains("kdf_rk/3") && out.contains("NO LONGER OCCURS"),
+        "{out}"
+    );
+    std::fs::remove_file(file).ok();
+    std::fs::remove_file(json).ok();
+}
