@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The conformance run against doubleratchet + x3dh through adapter.py, with the documented
+# library deviations. Extra arguments go to `ratchet-harness run` (e.g. --only session,
+# --report-json F). The harness binary: $RATCHET_HARNESS, else target/release/ratchet-harness,
+# else `cargo run --release -p ratchet-harness`.
+set -euo pipefail
+DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$DIR/../../.." && pwd)"
+"$DIR/setup.sh"
+if [[ -n "${RATCHET_HARNESS:-}" ]]; then
+    HARNESS=("$RATCHET_HARNESS")
+elif [[ -x "$ROOT/target/release/ratchet-harness" ]]; then
+    HARNESS=("$ROOT/target/release/ratchet-harness")
+else
+    HARNESS=(cargo run --quiet --release --manifest-path "$ROOT/Cargo.toml" -p ratchet-harness --)
+fi
+exec "${HARNESS[@]}" run \
+    --sut "'$DIR/.venv/bin/python' '$DIR/adapter.py'" \
+    --expected-deviations "$DIR/expected-deviations.json" \
+    "$@"
