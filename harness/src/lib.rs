@@ -6,6 +6,7 @@ pub mod driver;
 pub mod generate;
 pub mod hex_bytes;
 pub mod kinds;
+pub mod mutation;
 pub mod protocol;
 pub mod replay;
 pub mod report;

@@ -8,7 +8,7 @@ use ratchet_harness::driver::InProcess;
 use ratchet_harness::sut::mutants;
 use ratchet_harness::sut::stdio::{serve_with_chaos, Chaos};
 use ratchet_harness::sut::ReferenceSut;
-use ratchet_harness::{deviations, generate, run, throughput, verify};
+use ratchet_harness::{deviations, generate, mutation, run, throughput, verify};
 use ratchet_ref::Profile;
 use std::time::Duration;
 
@@ -98,6 +98,12 @@ enum Command {
         /// hang, garbage, wrong-id, endless-line, stderr-flood, at the N-th request.
         #[arg(long, hide = true)]
         chaos: Option<String>,
+    },
+    /// Run the suite against every mutant of the reference and print what caught each, as a
+    /// Markdown table; exits non-zero if any mutant is not caught.
+    Mutants {
+        #[arg(long)]
+        vectors: Option<PathBuf>,
     },
     /// Measure protocol throughput against a SUT: requests per second at a pipelining window.
     Throughput {
@@ -320,6 +326,19 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
                 ExitCode::FAILURE
             })?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Mutants { vectors } => {
+            let dir = vectors.unwrap_or_else(default_vectors);
+            let outcomes = mutation::evaluate_all(&dir, Profile::spec()).map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            })?;
+            print!("{}", mutation::markdown(&outcomes));
+            if outcomes.iter().all(|o| o.caught()) {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Err(ExitCode::FAILURE)
+            }
         }
         Command::Throughput {
             sut,

@@ -52,7 +52,25 @@
 //! Secrets are zeroized on drop, tags are compared in constant time, and `Debug` never prints
 //! key bytes. No input (headers, ciphertexts, keys, snapshots) can make this crate panic.
 
+/// True when the profile switches on the deliberate bug `$name` (only with the `mutants`
+/// feature; a constant `false` otherwise).
+macro_rules! fault {
+    ($profile:expr, $name:ident) => {{
+        #[cfg(feature = "mutants")]
+        let on = $profile.faults.$name;
+        #[cfg(not(feature = "mutants"))]
+        let on = {
+            let _ = &$profile;
+            false
+        };
+        on
+    }};
+}
+pub(crate) use fault;
+
 pub mod error;
+#[cfg(feature = "mutants")]
+pub mod faults;
 pub mod key_source;
 pub mod primitives;
 pub mod profile;
@@ -61,6 +79,7 @@ pub mod session;
 pub mod x3dh;
 
 pub use error::{Error, ErrorKind, Result};
+
 pub use key_source::{
     KeySource, OsKeySource, QueuedKeySource, RecordingKeySource, SeededKeySource,
 };

@@ -162,6 +162,11 @@ pub struct Profile {
     pub aead: AeadParameters,
     pub wire: WireFormat,
     pub limits: SkipLimits,
+    /// Deliberate bugs for mutation testing; always [`crate::faults::Faults::NONE`] in real
+    /// use and never serialized.
+    #[cfg(feature = "mutants")]
+    #[serde(skip)]
+    pub faults: crate::faults::Faults,
 }
 
 impl Profile {
@@ -208,6 +213,8 @@ impl Profile {
                 max_stored_keys: 2000,
                 eviction: "oldest_inserted_first",
             },
+            #[cfg(feature = "mutants")]
+            faults: crate::faults::Faults::NONE,
         }
     }
 

@@ -23,6 +23,71 @@ impl Mutant {
 /// Every mutant.
 pub const ALL: &[Mutant] = &[
     Mutant {
+        name: "mac_not_checked",
+        description: "DECRYPT ignores the authentication tag",
+        change: |p| p.faults.mac_not_checked = true,
+    },
+    Mutant {
+        name: "mac_prefix_only",
+        description: "DECRYPT compares only the first 8 bytes of the tag",
+        change: |p| p.faults.mac_prefix_only = true,
+    },
+    Mutant {
+        name: "padding_not_checked",
+        description: "DECRYPT strips PKCS#7 padding without checking it",
+        change: |p| p.faults.padding_not_checked = true,
+    },
+    Mutant {
+        name: "header_not_authenticated",
+        description: "the header is not part of the authenticated data",
+        change: |p| p.faults.header_not_authenticated = true,
+    },
+    Mutant {
+        name: "chain_key_not_advanced",
+        description: "RatchetEncrypt never advances the sending chain: message keys are reused",
+        change: |p| p.faults.chain_key_not_advanced = true,
+    },
+    Mutant {
+        name: "no_dh_ratchet_step",
+        description: "a message on a new ratchet key is decrypted on the old receiving chain",
+        change: |p| p.faults.no_dh_ratchet_step = true,
+    },
+    Mutant {
+        name: "stale_ratchet_key",
+        description: "a new ratchet key is generated but the old one derives the sending chain",
+        change: |p| p.faults.stale_ratchet_key = true,
+    },
+    Mutant {
+        name: "pn_not_recorded",
+        description: "PN is not recorded at a DH ratchet step",
+        change: |p| p.faults.pn_not_recorded = true,
+    },
+    Mutant {
+        name: "skipped_keys_not_stored",
+        description: "skipped message keys are not stored",
+        change: |p| p.faults.skipped_keys_not_stored = true,
+    },
+    Mutant {
+        name: "skipped_keys_not_deleted",
+        description: "a used skipped message key is kept, so replays decrypt",
+        change: |p| p.faults.skipped_keys_not_deleted = true,
+    },
+    Mutant {
+        name: "state_kept_after_failure",
+        description: "a message that fails authentication still advances the receiving chain",
+        change: |p| p.faults.state_kept_after_failure = true,
+    },
+    Mutant {
+        name: "signature_not_verified",
+        description: "X3DH does not verify the signed prekey signature",
+        change: |p| p.faults.signature_not_verified = true,
+    },
+    Mutant {
+        name: "one_time_prekey_ignored",
+        description: "X3DH leaves the one-time prekey (DH4) out of SK",
+        change: |p| p.faults.one_time_prekey_ignored = true,
+    },
+    Mutant {
         name: "kdf_ck_constants_swapped",
         description: "KDF_CK uses 0x02 for the message key and 0x01 for the next chain key",
         change: |p| {

@@ -14,7 +14,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use super::aes_cbc::{
     aes256_cbc_decrypt_blocks, aes256_cbc_encrypt_blocks, pkcs7_pad, pkcs7_unpadded_len, BLOCK,
 };
-use super::hkdf_sha256::hkdf_sha256;
+use super::hkdf_sha256::hkdf_sha256_zero_salt;
 use super::hmac_sha256::HmacSha256;
 use super::kdf_ck::MessageKey;
 use crate::error::{Error, Result};
@@ -37,34 +37,51 @@ impl std::fmt::Debug for MessageKeyMaterial {
     }
 }
 
+/// The 80 bytes HKDF derives from one message key, in one zeroized buffer: the hot path
+/// derives, uses and wipes them without copying them into a [`MessageKeyMaterial`].
+struct KeyBlock(zeroize::Zeroizing<[u8; 80]>);
+
+impl KeyBlock {
+    fn derive(profile: &Profile, mk: &MessageKey) -> KeyBlock {
+        let Cipher::Aes256CbcPkcs7 = profile.aead.cipher;
+        // The salt is `salt_zero_bytes` (at most 32) zero bytes: HKDF-Extract then keys HMAC
+        // with zeros, whose key schedule is computed once per process.
+        let mut okm = zeroize::Zeroizing::new([0u8; 80]);
+        if hkdf_sha256_zero_salt(mk.expose(), profile.aead.info.as_bytes(), okm.as_mut()).is_err() {
+            unreachable!("HKDF-SHA256 expands to 80 bytes");
+        }
+        KeyBlock(okm)
+    }
+
+    fn enc_key(&self) -> &[u8; 32] {
+        self.0[..32].try_into().unwrap_or_else(|_| unreachable!())
+    }
+
+    fn auth_key(&self) -> &[u8] {
+        &self.0[32..64]
+    }
+
+    fn iv(&self) -> &[u8; 16] {
+        self.0[64..80].try_into().unwrap_or_else(|_| unreachable!())
+    }
+}
+
 /// HKDF-SHA256(salt = zeros, ikm = mk, info) → enc key ‖ auth key ‖ IV.
 pub fn derive_message_key_material(profile: &Profile, mk: &MessageKey) -> MessageKeyMaterial {
-    let Cipher::Aes256CbcPkcs7 = profile.aead.cipher;
-    let salt = [0u8; 32];
-    let mut okm = zeroize::Zeroizing::new([0u8; 80]);
-    if hkdf_sha256(
-        &salt[..profile.aead.salt_zero_bytes.min(32)],
-        mk.expose(),
-        profile.aead.info.as_bytes(),
-        okm.as_mut(),
-    )
-    .is_err()
-    {
-        unreachable!("HKDF-SHA256 expands to 80 bytes");
-    }
+    let block = KeyBlock::derive(profile, mk);
     let mut material = MessageKeyMaterial {
         enc_key: [0; 32],
         auth_key: [0; 32],
         iv: [0; 16],
     };
-    material.enc_key.copy_from_slice(&okm[..32]);
-    material.auth_key.copy_from_slice(&okm[32..64]);
-    material.iv.copy_from_slice(&okm[64..80]);
+    material.enc_key.copy_from_slice(block.enc_key());
+    material.auth_key.copy_from_slice(block.auth_key());
+    material.iv.copy_from_slice(block.iv());
     material
 }
 
-fn mac(material: &MessageKeyMaterial, ad_parts: &[&[u8]], ciphertext: &[u8]) -> [u8; 32] {
-    let mut hmac = HmacSha256::new(&material.auth_key);
+fn mac(auth_key: &[u8], ad_parts: &[&[u8]], ciphertext: &[u8]) -> [u8; 32] {
+    let mut hmac = HmacSha256::new(auth_key);
     for part in ad_parts {
         hmac.update(part);
     }
@@ -88,17 +105,17 @@ pub fn encrypt_into(
     ad_parts: &[&[u8]],
     out: &mut Vec<u8>,
 ) {
-    let material = derive_message_key_material(profile, mk);
+    let keys = KeyBlock::derive(profile, mk);
     let mac_len = profile.aead.mac_len.min(32);
     let padded_len = (plaintext.len() / BLOCK + 1) * BLOCK;
     out.reserve(padded_len + mac_len);
     let start = out.len();
     out.extend_from_slice(plaintext);
     pkcs7_pad(out, plaintext.len());
-    if aes256_cbc_encrypt_blocks(&material.enc_key, &material.iv, &mut out[start..]).is_err() {
+    if aes256_cbc_encrypt_blocks(keys.enc_key(), keys.iv(), &mut out[start..]).is_err() {
         unreachable!("padding makes whole blocks");
     }
-    let tag = mac(&material, ad_parts, &out[start..]);
+    let tag = mac(keys.auth_key(), ad_parts, &out[start..]);
     out.extend_from_slice(&tag[..mac_len]);
 }
 
@@ -122,9 +139,16 @@ pub fn decrypt_parts(
         )));
     }
     let (ciphertext, tag) = input.split_at(input.len() - mac_len);
-    let material = derive_message_key_material(profile, mk);
-    let expected = mac(&material, ad_parts, ciphertext);
-    if !bool::from(expected[..mac_len].ct_eq(tag)) {
+    let keys = KeyBlock::derive(profile, mk);
+    let expected = mac(keys.auth_key(), ad_parts, ciphertext);
+    let compared = if crate::fault!(profile, mac_prefix_only) {
+        mac_len.min(8)
+    } else {
+        mac_len
+    };
+    if !crate::fault!(profile, mac_not_checked)
+        && !bool::from(expected[..compared].ct_eq(&tag[..compared]))
+    {
         return Err(Error::auth_failed(
             "the message authentication code does not verify",
         ));
@@ -136,7 +160,12 @@ pub fn decrypt_parts(
         )));
     }
     let mut buffer = ciphertext.to_vec();
-    aes256_cbc_decrypt_blocks(&material.enc_key, &material.iv, &mut buffer)?;
+    aes256_cbc_decrypt_blocks(keys.enc_key(), keys.iv(), &mut buffer)?;
+    if crate::fault!(profile, padding_not_checked) {
+        let pad = buffer.last().map_or(0, |&b| usize::from(b));
+        buffer.truncate(buffer.len().saturating_sub(pad));
+        return Ok(buffer);
+    }
     match pkcs7_unpadded_len(&buffer) {
         Ok(len) => {
             buffer.truncate(len);

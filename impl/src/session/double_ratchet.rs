@@ -138,14 +138,21 @@ impl Session {
             Header::LEN + (plaintext.len() / 16 + 1) * 16 + self.profile.aead.mac_len,
         );
         out.extend_from_slice(&header_bytes);
+        let authenticated_header: &[u8] = if crate::fault!(self.profile, header_not_authenticated) {
+            &[]
+        } else {
+            &header_bytes
+        };
         encrypt_into(
             &self.profile,
             &mk,
             plaintext,
-            &[ad, &header_bytes],
+            &[ad, authenticated_header],
             &mut out,
         );
-        self.cks = Some(next_ck);
+        if !crate::fault!(self.profile, chain_key_not_advanced) {
+            self.cks = Some(next_ck);
+        }
         self.ns += 1;
         Ok(out)
     }
@@ -154,30 +161,37 @@ impl Session {
     pub fn decrypt(&mut self, message: &[u8], ad: &[u8]) -> Result<Vec<u8>> {
         let parsed = Message::parse(&self.profile, message)?;
         let header = parsed.header;
-        let ad_parts: [&[u8]; 2] = [ad, parsed.header_bytes];
+        let ad_parts: [&[u8]; 2] = if crate::fault!(self.profile, header_not_authenticated) {
+            [ad, &[]]
+        } else {
+            [ad, parsed.header_bytes]
+        };
 
         // TrySkippedMessageKeys: the key is removed only once the message authenticates.
         if let Some(mk) = self.skipped.get(&header.dh, header.n) {
             let plaintext = decrypt_parts(&self.profile, mk, parsed.body, &ad_parts)?;
-            self.skipped.remove(&header.dh, header.n);
+            if !crate::fault!(self.profile, skipped_keys_not_deleted) {
+                self.skipped.remove(&header.dh, header.n);
+            }
             return Ok(plaintext);
         }
 
         let mut staged: Vec<(DhPublicKey, u32, MessageKey)> = Vec::new();
-        let new_chain = self.dhr != Some(header.dh);
-        let (mut chain_key, mut nr, step) = if new_chain {
+        let new_chain = self.dhr != Some(header.dh)
+            && !(crate::fault!(self.profile, no_dh_ratchet_step) && self.ckr.is_some());
+        let (step, nr) = if new_chain {
             // SkipMessageKeys(state, header.pn) on the current receiving chain.
             self.check_skip(self.nr, header.pn)?;
             if let (Some(dhr), Some(ckr)) = (&self.dhr, &self.ckr) {
                 stage_skipped(&self.profile, *dhr, ckr, self.nr, header.pn, &mut staged);
             }
-            let step = self.receiving_step(&header.dh)?;
-            (step.chain_key.clone(), 0, Some(step))
+            (Some(self.receiving_step(&header.dh)?), 0)
         } else {
-            let ckr = self
-                .ckr
-                .clone()
-                .ok_or_else(|| Error::auth_failed("no receiving chain for this ratchet key yet"))?;
+            if self.ckr.is_none() {
+                return Err(Error::auth_failed(
+                    "no receiving chain for this ratchet key yet",
+                ));
+            }
             if header.n < self.nr {
                 return Err(Error::new(
                     ErrorKind::Duplicate,
@@ -187,7 +201,17 @@ impl Session {
                     ),
                 ));
             }
-            (ckr, self.nr, None)
+            (None, self.nr)
+        };
+        // The chain the message is on, borrowed (not copied) from the step or from CKr.
+        let chain_key = match (&step, &self.ckr) {
+            (Some(step), _) => &step.chain_key,
+            (None, Some(ckr)) => ckr,
+            (None, None) => {
+                return Err(Error::auth_failed(
+                    "no receiving chain for this ratchet key yet",
+                ))
+            }
         };
 
         // SkipMessageKeys(state, header.n) on the (possibly new) receiving chain.
@@ -195,27 +219,47 @@ impl Session {
         let skipped_to = stage_skipped(
             &self.profile,
             header.dh,
-            &chain_key,
+            chain_key,
             nr,
             header.n,
             &mut staged,
         );
-        if let Some(ck) = skipped_to {
-            chain_key = ck;
-        }
-        nr = header.n;
-        let (next_chain_key, mk) = kdf_ck(&self.profile, &chain_key);
-        let plaintext = decrypt_parts(&self.profile, &mk, parsed.body, &ad_parts)?;
+        let nr = header.n;
+        let (next_chain_key, mk) = kdf_ck(&self.profile, skipped_to.as_ref().unwrap_or(chain_key));
+        let plaintext = match decrypt_parts(&self.profile, &mk, parsed.body, &ad_parts) {
+            Ok(plaintext) => plaintext,
+            Err(e) => {
+                if crate::fault!(self.profile, state_kept_after_failure) {
+                    if let Some(step) = step {
+                        self.dhr = Some(header.dh);
+                        self.rk = step.root_key;
+                    }
+                    self.ckr = Some(next_chain_key);
+                    self.nr = nr + 1;
+                    for (dh, n, mk) in staged {
+                        self.skipped.insert(dh, n, mk);
+                    }
+                }
+                return Err(e);
+            }
+        };
 
         // Authenticated: commit.
         if let Some(step) = step {
             let dhs = generate_dh(self.keys.as_mut())?;
+            let chain_private = if crate::fault!(self.profile, stale_ratchet_key) {
+                &self.dhs.private
+            } else {
+                &dhs.private
+            };
             let (rk, cks) = kdf_rk(
                 &self.profile,
                 &step.root_key,
-                &dh(&self.profile, &dhs.private, &header.dh)?,
+                &dh(&self.profile, chain_private, &header.dh)?,
             );
-            self.pn = self.ns;
+            if !crate::fault!(self.profile, pn_not_recorded) {
+                self.pn = self.ns;
+            }
             self.ns = 0;
             self.dhr = Some(header.dh);
             self.dhs = dhs;
@@ -224,8 +268,10 @@ impl Session {
         }
         self.ckr = Some(next_chain_key);
         self.nr = nr + 1;
-        for (dh, n, mk) in staged {
-            self.skipped.insert(dh, n, mk);
+        if !crate::fault!(self.profile, skipped_keys_not_stored) {
+            for (dh, n, mk) in staged {
+                self.skipped.insert(dh, n, mk);
+            }
         }
         Ok(plaintext)
     }
@@ -242,7 +288,9 @@ impl Session {
             &step.root_key,
             &dh(&self.profile, &dhs.private, &header.dh)?,
         );
-        self.pn = self.ns;
+        if !crate::fault!(self.profile, pn_not_recorded) {
+            self.pn = self.ns;
+        }
         self.ns = 0;
         self.nr = 0;
         self.dhr = Some(header.dh);
@@ -363,6 +411,8 @@ fn stage_skipped(
     until: u32,
     staged: &mut Vec<(DhPublicKey, u32, MessageKey)>,
 ) -> Option<ChainKey> {
+    // One allocation for the whole run of keys (at most MAX_SKIP, checked by the caller).
+    staged.reserve(until.saturating_sub(from) as usize);
     let mut current: Option<ChainKey> = None;
     for n in from..until {
         let (next, mk) = kdf_ck(profile, current.as_ref().unwrap_or(chain_key));

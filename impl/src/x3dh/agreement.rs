@@ -83,10 +83,12 @@ pub fn initiate(
     bundle: &PreKeyBundle,
     source: &mut dyn KeySource,
 ) -> Result<InitiatorOutput> {
-    bundle.identity_key.verify(
-        &encode_x25519_key(profile, &bundle.signed_prekey),
-        &bundle.signed_prekey_signature,
-    )?;
+    if !crate::fault!(profile, signature_not_verified) {
+        bundle.identity_key.verify(
+            &encode_x25519_key(profile, &bundle.signed_prekey),
+            &bundle.signed_prekey_signature,
+        )?;
+    }
     let ik_b = bundle.identity_key.to_x25519()?;
     let ephemeral = generate_dh(source)?;
     let mut dh_outputs = vec![
@@ -94,7 +96,11 @@ pub fn initiate(
         dh(profile, &ephemeral.private, &ik_b)?,
         dh(profile, &ephemeral.private, &bundle.signed_prekey)?,
     ];
-    if let Some(opk) = &bundle.one_time_prekey {
+    if let Some(opk) = bundle
+        .one_time_prekey
+        .as_ref()
+        .filter(|_| !crate::fault!(profile, one_time_prekey_ignored))
+    {
         dh_outputs.push(dh(profile, &ephemeral.private, opk)?);
     }
     Ok(InitiatorOutput {

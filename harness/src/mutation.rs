@@ -1,0 +1,110 @@
+//! The suite's own test: run the whole suite against every mutant of the reference and
+//! record what caught it. A mutant nothing catches is a hole in the vectors or scenarios.
+
+use std::path::Path;
+
+use ratchet_ref::Profile;
+
+use crate::driver::InProcess;
+use crate::replay::Verdict;
+use crate::scenarios;
+use crate::sut::mutants::{Mutant, ALL};
+use crate::sut::ReferenceSut;
+use crate::verify::{self, ReplayError};
+
+/// What the suite found against one mutant.
+#[derive(Debug, Clone)]
+pub struct MutantOutcome {
+    pub mutant: Mutant,
+    /// Vector kinds (with failure counts) and scenarios that failed.
+    pub caught_by: Vec<String>,
+    /// The first failure, for the table.
+    pub first_failure: Option<String>,
+}
+
+impl MutantOutcome {
+    pub fn caught(&self) -> bool {
+        !self.caught_by.is_empty()
+    }
+}
+
+/// Runs every vector and scenario against one mutant, in process.
+pub fn evaluate(
+    mutant: &Mutant,
+    vectors: &Path,
+    profile: Profile,
+) -> Result<MutantOutcome, ReplayError> {
+    let mut driver = InProcess::new(ReferenceSut::new(mutant.apply(profile)));
+    let kinds = verify::replay_dir(vectors, &profile, None, &mut driver, |_, _, _| {})?;
+    let mut caught_by = Vec::new();
+    let mut first_failure = None;
+    for k in &kinds {
+        if k.failed + k.sut_failures > 0 {
+            caught_by.push(format!("{} ({})", k.kind, k.failed + k.sut_failures));
+            if first_failure.is_none() {
+                first_failure = k.failures.first().map(|f| {
+                    format!(
+                        "{} tcId {}: {}: {}",
+                        k.kind, f.tc_id, f.difference.step, f.difference.field
+                    )
+                });
+            }
+        }
+    }
+    for s in scenarios::run_all(&mut driver, profile, 1, |_| {}) {
+        if let Verdict::Fail(d) = &s.verdict {
+            caught_by.push(format!("scenario {} ({:?})", s.name, s.role).to_lowercase());
+            if first_failure.is_none() {
+                first_failure = Some(format!("scenario {}: {}: {}", s.name, d.step, d.field));
+            }
+        }
+    }
+    Ok(MutantOutcome {
+        mutant: *mutant,
+        caught_by,
+        first_failure,
+    })
+}
+
+/// Every mutant.
+pub fn evaluate_all(vectors: &Path, profile: Profile) -> Result<Vec<MutantOutcome>, ReplayError> {
+    ALL.iter().map(|m| evaluate(m, vectors, profile)).collect()
+}
+
+/// A Markdown table of the outcomes.
+pub fn markdown(outcomes: &[MutantOutcome]) -> String {
+    let mut out = String::from("| mutant | bug | caught by | first failure |\n|---|---|---|---|\n");
+    for o in outcomes {
+        let kinds: Vec<&str> = o
+            .caught_by
+            .iter()
+            .filter(|c| !c.starts_with("scenario "))
+            .map(String::as_str)
+            .collect();
+        let scenarios = o.caught_by.len() - kinds.len();
+        let mut caught = kinds.join(", ");
+        if scenarios > 0 {
+            if !caught.is_empty() {
+                caught.push_str(", ");
+            }
+            caught.push_str(&format!("{scenarios} live scenario runs"));
+        }
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            o.mutant.name,
+            o.mutant.description,
+            if o.caught() {
+                caught
+            } else {
+                "**NOT CAUGHT**".into()
+            },
+            o.first_failure.as_deref().unwrap_or("")
+        ));
+    }
+    let caught = outcomes.iter().filter(|o| o.caught()).count();
+    out.push_str(&format!(
+        "\n{caught} of {} mutants caught.\n",
+        outcomes.len()
+    ));
+    out
+}

@@ -1,0 +1,40 @@
+//! The suite's own test: every mutant of the reference (a known bug class each) must fail
+//! the suite, while the honest reference passes everything (see `run.rs` and `vectors.rs`).
+
+use std::path::PathBuf;
+
+use ratchet_harness::mutation::evaluate_all;
+use ratchet_harness::sut::mutants::ALL;
+use ratchet_ref::Profile;
+
+#[test]
+fn every_mutant_is_caught() {
+    assert!(ALL.len() >= 15, "only {} mutants", ALL.len());
+    let vectors = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors"));
+    let outcomes = evaluate_all(&vectors, Profile::spec()).unwrap();
+    let missed: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| !o.caught())
+        .map(|o| o.mutant.name)
+        .collect();
+    assert!(missed.is_empty(), "mutants not caught: {missed:?}");
+}
+
+#[test]
+fn mutant_names_are_unique_and_listed_by_the_cli() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ratchet-harness"))
+        .args(["sut", "--list-mutants"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let names: Vec<&str> = text
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    let expected: Vec<&str> = ALL.iter().map(|m| m.name).collect();
+    assert_eq!(names, expected);
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len());
+}
