@@ -181,21 +181,47 @@ impl RunReport {
             }
         }
         if !self.deviations.is_empty() {
-            out.push_str("\nDocumented deviations:\n");
+            out.push_str("\nDocumented deviations (grouped by reason):\n");
+            let mut groups: Vec<(&str, &str, Vec<&crate::deviations::DeviationOutcome>)> =
+                Vec::new();
             for d in &self.deviations {
-                let state = if d.no_longer_occurs {
-                    "NO LONGER OCCURS (update the deviations file)".to_string()
-                } else if d.occurred.is_empty() {
-                    "check not run".to_string()
-                } else {
-                    format!("occurred in {} check(s)", d.occurred.len())
-                };
-                out.push_str(&format!(
-                    "  {} [{}]: {} — {state}\n",
-                    d.deviation.check, d.deviation.spec_section, d.deviation.reason
-                ));
-                for (id, detail) in d.occurred.iter().take(3) {
-                    out.push_str(&format!("      {id}: {detail}\n"));
+                match groups
+                    .iter_mut()
+                    .find(|(r, s, _)| *r == d.deviation.reason && *s == d.deviation.spec_section)
+                {
+                    Some((_, _, members)) => members.push(d),
+                    None => groups.push((&d.deviation.reason, &d.deviation.spec_section, vec![d])),
+                }
+            }
+            for (reason, section, members) in groups {
+                let occurred: Vec<&str> = members
+                    .iter()
+                    .filter(|d| !d.occurred.is_empty())
+                    .map(|d| d.deviation.check.as_str())
+                    .collect();
+                let stale: Vec<&str> = members
+                    .iter()
+                    .filter(|d| d.no_longer_occurs)
+                    .map(|d| d.deviation.check.as_str())
+                    .collect();
+                let not_run = members.len() - occurred.len() - stale.len();
+                out.push_str(&format!("  [{section}] {reason}\n"));
+                if !occurred.is_empty() {
+                    out.push_str(&format!("      occurred: {}\n", abbreviate(&occurred)));
+                    if let Some((id, detail)) =
+                        members.iter().flat_map(|d| d.occurred.iter()).next()
+                    {
+                        out.push_str(&format!("      e.g. {id}: {detail}\n"));
+                    }
+                }
+                if !stale.is_empty() {
+                    out.push_str(&format!(
+                        "      NO LONGER OCCURS (update the deviations file): {}\n",
+                        stale.join(", ")
+                    ));
+                }
+                if not_run > 0 {
+                    out.push_str(&format!("      not run in this run: {not_run}\n"));
                 }
             }
         }
@@ -313,6 +339,20 @@ fn case(out: &mut String, class: &str, name: &str, status: Status, detail: Optio
             "><skipped message=\"expected deviation: {}\"/></testcase>\n",
             xml(detail)
         )),
+    }
+}
+
+/// A list of check ids, shortened when long.
+fn abbreviate(ids: &[&str]) -> String {
+    if ids.len() <= 6 {
+        ids.join(", ")
+    } else {
+        format!(
+            "{}, … {} ({} checks)",
+            ids[..3].join(", "),
+            ids[ids.len() - 1],
+            ids.len()
+        )
     }
 }
 
