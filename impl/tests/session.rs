@@ -326,3 +326,12 @@ fn messages_from_an_unknown_ratchet_key_with_huge_counters_are_bounded() {
     m[..32].copy_from_slice(&DhPublicKey([9; 32]).0);
     rejected(&mut bob, &m, AD, ErrorKind::TooManySkipped);
 }
+
+#[test]
+fn the_last_message_number_is_rejected_without_touching_the_state() {
+    // Found by the decrypt_structured fuzz target: N = 2^32 - 1 left Nr nowhere to go.
+    let (mut alice, mut bob) = pair(Profile::spec());
+    let mut m = send(&mut alice, 1).remove(0);
+    m[36..40].copy_from_slice(&u32::MAX.to_be_bytes());
+    rejected(&mut bob, &m, AD, ErrorKind::Malformed);
+}

@@ -161,6 +161,13 @@ impl Session {
     pub fn decrypt(&mut self, message: &[u8], ad: &[u8]) -> Result<Vec<u8>> {
         let parsed = Message::parse(&self.profile, message)?;
         let header = parsed.header;
+        if header.n == u32::MAX {
+            // No sender uses this number (Ns would overflow), and receiving it would leave
+            // Nr nowhere to go.
+            return Err(Error::malformed(
+                "message number 2^32 - 1 is out of range: no message can follow it",
+            ));
+        }
         let ad_parts: [&[u8]; 2] = if crate::fault!(self.profile, header_not_authenticated) {
             [ad, &[]]
         } else {
