@@ -3,7 +3,7 @@
 #
 #   benches/run.sh [--quick] [--filter REGEX] [bench-report options...]
 #
-#   --quick         short measurements for CI (about 2 minutes of benches instead of 10)
+#   --quick         short measurements for CI (about 2 minutes of benches instead of 11)
 #   --filter REGEX  only benches whose id matches (criterion's filter)
 #   anything else   passed to bench-report: --threshold PCT, --fail-on-regression,
 #                   --compare all|times|ratios, --baseline FILE, --output FILE,

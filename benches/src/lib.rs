@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 pub enum Throughput {
     /// Message bytes per iteration.
     Bytes(u64),
-    /// Operations per iteration.
+    /// Operations per iteration (1), or test vectors per iteration (`vectors/…`).
     Elements(u64),
 }
 
@@ -55,6 +55,24 @@ impl Measurement {
         match self.throughput {
             Some(Throughput::Bytes(n)) => Some(n as f64 * self.per_second()),
             _ => None,
+        }
+    }
+
+    /// Elements (operations, test vectors) per second, for benches that declared an element
+    /// throughput.
+    pub fn elements_per_second(&self) -> Option<f64> {
+        match self.throughput {
+            Some(Throughput::Elements(n)) => Some(n as f64 * self.per_second()),
+            _ => None,
+        }
+    }
+
+    /// What the bench's elements are: test vectors for `vectors/…`, operations otherwise.
+    pub fn element_unit(&self) -> &'static str {
+        if self.id.starts_with("vectors/") {
+            "vectors"
+        } else {
+            "op"
         }
     }
 }
@@ -139,18 +157,19 @@ pub fn collect(
     Ok(found)
 }
 
-/// Reading order: ratchet-ref, floor, peers, primitives; within a group by operation as the
-/// hot path runs (send, receive, one-way, DH step, alternating, out of order, X3DH), then by
-/// message size or parameter.
+/// Reading order: ratchet-ref, floor, peers, primitives, vectors; within a group by operation
+/// as the hot path runs (send, receive, one-way, DH step, alternating, out of order, X3DH;
+/// then vector generation and replay), then by message size or parameter.
 pub fn sort_key(id: &str) -> (usize, usize, usize, String) {
-    const GROUPS: [&str; 5] = [
+    const GROUPS: [&str; 6] = [
         "ratchet",
         "floor",
         "peer-vodozemac",
         "peer-double-ratchet",
         "primitive",
+        "vectors",
     ];
-    const OPS: [&str; 9] = [
+    const OPS: [&str; 11] = [
         "send",
         "receive",
         "cbc_hmac_encrypt",
@@ -160,8 +179,10 @@ pub fn sort_key(id: &str) -> (usize, usize, usize, String) {
         "alternating",
         "out_of_order",
         "x3dh",
+        "generate",
+        "replay",
     ];
-    const PARAMS: [&str; 11] = [
+    const PARAMS: [&str; 13] = [
         "100B",
         "1KiB",
         "64KiB",
@@ -173,6 +194,8 @@ pub fn sort_key(id: &str) -> (usize, usize, usize, String) {
         "aes-0.8-dec",
         "aes-0.9-enc",
         "aes-0.9-dec",
+        "serial",
+        "rayon",
     ];
     let rank =
         |list: &[&str], item: &str| list.iter().position(|x| *x == item).unwrap_or(list.len());
@@ -266,16 +289,18 @@ pub fn format_time(ns: f64) -> String {
     }
 }
 
-/// A formatted rate: bytes per second in MiB/s, or iterations per second.
+/// A formatted rate: bytes per second in MiB/s and messages per second, elements per second
+/// (`op/s`, `vectors/s`), or iterations per second.
 pub fn format_throughput(m: &Measurement) -> String {
-    match m.bytes_per_second() {
-        Some(bytes) => format!(
+    if let Some(bytes) = m.bytes_per_second() {
+        return format!(
             "{:.1} MiB/s, {} msg/s",
             bytes / (1024.0 * 1024.0),
             format_count(m.per_second())
-        ),
-        None => format!("{} op/s", format_count(m.per_second())),
+        );
     }
+    let rate = m.elements_per_second().unwrap_or_else(|| m.per_second());
+    format!("{} {}/s", format_count(rate), m.element_unit())
 }
 
 fn format_count(n: f64) -> String {
@@ -640,6 +665,55 @@ mod tests {
     }
 
     #[test]
+    fn vector_benches_report_vectors_per_second_and_no_ratio() {
+        let vectors = |id: &str, ns: f64| Measurement {
+            id: id.to_string(),
+            median_ns: ns,
+            throughput: Some(Throughput::Elements(1000)),
+        };
+        let mut runs = vec![
+            vectors("vectors/replay/serial", 400e6),
+            vectors("vectors/generate/rayon", 125e6),
+            vectors("vectors/generate/serial", 250e6),
+            m("primitive/aes256_key_schedule/aes-0.9-dec", 27.3, None),
+            Measurement {
+                id: "ratchet/x3dh/initiator".to_string(),
+                median_ns: 200e3,
+                throughput: Some(Throughput::Elements(1)),
+            },
+        ];
+        runs.sort_by_key(|m| sort_key(&m.id));
+        let order: Vec<&str> = runs.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "ratchet/x3dh/initiator",
+                "primitive/aes256_key_schedule/aes-0.9-dec",
+                "vectors/generate/serial",
+                "vectors/generate/rayon",
+                "vectors/replay/serial"
+            ]
+        );
+        let summary = summarize(&runs);
+        assert_eq!(summary.len(), runs.len(), "no ratios: no floor, no peer");
+        let extra = |name: &str| &summary.iter().find(|e| e.name == name).unwrap().extra;
+        assert_eq!(
+            extra("vectors/replay/serial"),
+            "median 400.000 ms; 2.5k vectors/s"
+        );
+        assert_eq!(
+            extra("vectors/generate/rayon"),
+            "median 125.000 ms; 8.0k vectors/s"
+        );
+        assert_eq!(
+            extra("ratchet/x3dh/initiator"),
+            "median 200.000 µs; 5.0k op/s"
+        );
+        assert!(markdown_table(&runs)
+            .contains("| `vectors/generate/serial` | 250.000 ms | 4.0k vectors/s |  |  |  |"));
+    }
+
+    #[test]
     fn missing_references_are_skipped() {
         let summary = summarize(&[m("ratchet/send/100B", 1500.0, Some(100))]);
         assert_eq!(summary.len(), 1);
@@ -716,10 +790,29 @@ mod tests {
             r#"{"mean":{"point_estimate":1600.0},"median":{"point_estimate":1550.5}}"#,
         )
         .unwrap();
+        let vectors = dir.join("vectors/replay/serial/new");
+        fs::create_dir_all(&vectors).unwrap();
+        fs::write(
+            vectors.join("benchmark.json"),
+            r#"{"group_id":"vectors","function_id":"replay","value_str":"serial",
+                "throughput":{"Elements":1097},"full_id":"vectors/replay/serial",
+                "directory_name":"vectors/replay/serial","title":"vectors/replay/serial"}"#,
+        )
+        .unwrap();
+        fs::write(
+            vectors.join("estimates.json"),
+            r#"{"mean":{"point_estimate":4.1e8},"median":{"point_estimate":4.0e8}}"#,
+        )
+        .unwrap();
         let found = collect(&dir, None).unwrap();
+        let replay = Measurement {
+            id: "vectors/replay/serial".to_string(),
+            median_ns: 4.0e8,
+            throughput: Some(Throughput::Elements(1097)),
+        };
         assert_eq!(
             found,
-            [m("ratchet/send/100B", 1550.5, Some(100))].to_vec(),
+            [m("ratchet/send/100B", 1550.5, Some(100)), replay].to_vec(),
             "median point estimate and throughput"
         );
         let later = SystemTime::now() + std::time::Duration::from_secs(3600);

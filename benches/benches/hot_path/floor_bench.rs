@@ -1,16 +1,79 @@
-//! Benches of the floor (see `floor.rs`).
+//! The floor (see `floor.rs`) as benched: its two [`Party`] types (the message scenarios are
+//! in `conversation.rs`), and the benches of its parts: raw CBC+HMAC, the DH ratchet step and
+//! the AES key schedule.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use x25519_dalek::{PublicKey, StaticSecret};
 
+use crate::batches::in_batches;
+use crate::conversation::Party;
 use crate::floor;
-use crate::AD;
+use crate::{plaintext, AD};
 
-fn plaintext(size: usize) -> Vec<u8> {
-    vec![0x5a; size]
+/// A sending and a receiving symmetric chain with no DH ratchet: the floor of messages in
+/// order on established chains (`floor/{send,receive,one_way}`). Alice's sending chain is
+/// Bob's receiving chain and the other way round.
+pub struct Chains {
+    sending: floor::Sender,
+    receiving: floor::Receiver,
+}
+
+impl Party for Chains {
+    const GROUP: &'static str = "floor";
+    type Message = Vec<u8>;
+
+    fn pair() -> (Chains, Chains) {
+        let (to_bob, from_alice) = floor::chain_pair();
+        let (to_alice, from_bob) = floor::chain_pair();
+        let alice = Chains {
+            sending: to_bob,
+            receiving: from_bob,
+        };
+        let bob = Chains {
+            sending: to_alice,
+            receiving: from_alice,
+        };
+        (alice, bob)
+    }
+
+    /// KDF_CK + HKDF + CBC + HMAC into a new buffer.
+    fn send(&mut self, pt: &[u8]) -> Vec<u8> {
+        self.sending.send(&AD, pt)
+    }
+
+    /// KDF_CK + HKDF + HMAC check + CBC decryption into a new buffer.
+    fn receive(&mut self, message: &Vec<u8>) -> Vec<u8> {
+        self.receiving.receive(&AD, message).expect("in order")
+    }
+}
+
+/// A minimal Double Ratchet party: the floor of a conversation whose direction changes with
+/// every message (`floor/alternating`): floor send, then the receiver's DH ratchet step and
+/// floor receive.
+impl Party for floor::Party {
+    const GROUP: &'static str = "floor";
+    type Message = Vec<u8>;
+
+    /// Alice and Bob after X3DH (a fixed SK), Bob's ratchet key being his signed prekey.
+    fn pair() -> (floor::Party, floor::Party) {
+        let sk = [0x5c; 32];
+        let bob_secret = StaticSecret::random_from_rng(rand_core::OsRng);
+        let bob_public = PublicKey::from(&bob_secret).to_bytes();
+        let alice_secret = StaticSecret::random_from_rng(rand_core::OsRng);
+        let alice = floor::Party::alice(sk, bob_public, alice_secret).expect("contributory DH");
+        (alice, floor::Party::bob(sk, bob_secret))
+    }
+
+    fn send(&mut self, pt: &[u8]) -> Vec<u8> {
+        floor::Party::send(self, &AD, pt).expect("sending chain")
+    }
+
+    fn receive(&mut self, message: &Vec<u8>) -> Vec<u8> {
+        floor::Party::receive(self, &AD, message).expect("decrypts")
+    }
 }
 
 /// Raw AES-256-CBC + HMAC-SHA256 over 64 KiB, both directions: the throughput ceiling of the
@@ -31,71 +94,12 @@ pub fn cbc_hmac(c: &mut Criterion) {
         let tag = floor::cbc_hmac_encrypt(&key, &mut original);
         let mut buf = original.clone();
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
+            in_batches(iters, 1, |_, stopwatch| {
                 buf.copy_from_slice(&original);
-                let start = Instant::now();
-                let ok = floor::cbc_hmac_decrypt(&key, black_box(&mut buf), &tag);
-                total += start.elapsed();
+                let ok =
+                    stopwatch.time(|| floor::cbc_hmac_decrypt(&key, black_box(&mut buf), &tag));
                 assert!(ok);
-            }
-            total
-        });
-    });
-    group.finish();
-}
-
-/// KDF_CK + HKDF + CBC + HMAC into a new buffer.
-pub fn send(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("floor");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("send", label), |b| {
-        let (mut sender, _) = floor::chain_pair();
-        let pt = plaintext(size);
-        b.iter(|| black_box(sender.send(&AD, black_box(&pt))));
-    });
-    group.finish();
-}
-
-/// KDF_CK + HKDF + HMAC check + CBC decryption into a new buffer, messages in order.
-pub fn receive(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("floor");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("receive", label), |b| {
-        let (mut sender, mut receiver) = floor::chain_pair();
-        let pt = plaintext(size);
-        let batch = crate::batch_len(size);
-        let mut messages = Vec::with_capacity(batch as usize);
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(batch);
-                messages.clear();
-                messages.extend((0..n).map(|_| sender.send(&AD, &pt)));
-                let start = Instant::now();
-                for message in &messages {
-                    black_box(receiver.receive(&AD, black_box(message)));
-                }
-                total += start.elapsed();
-                left -= n;
-            }
-            total
-        });
-    });
-    group.finish();
-}
-
-/// send then receive of the same message.
-pub fn one_way(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("floor");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("one_way", label), |b| {
-        let (mut sender, mut receiver) = floor::chain_pair();
-        let pt = plaintext(size);
-        b.iter(|| {
-            let message = sender.send(&AD, black_box(&pt));
-            black_box(receiver.receive(&AD, &message))
+            })
         });
     });
     group.finish();
@@ -114,80 +118,36 @@ pub fn dh_ratchet_step(c: &mut Criterion) {
     group.finish();
 }
 
-/// One message per round with the direction reversed every round: the sender's send, then the
-/// receiver's DH ratchet step and receive (two floor parties).
-pub fn alternating(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("floor");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("alternating", label), |b| {
-        let pt = plaintext(size);
-        let (mut alice, mut bob) = floor_parties();
-        let mut turn = false;
-        b.iter(|| {
-            let (from, to) = if turn {
-                (&mut bob, &mut alice)
-            } else {
-                (&mut alice, &mut bob)
-            };
-            turn = !turn;
-            let message = from.send(&AD, black_box(&pt)).expect("sending chain");
-            black_box(to.receive(&AD, &message).expect("decrypts"))
-        });
-    });
-    group.finish();
-}
-
-/// Alice and Bob after X3DH (a fixed SK), Bob's ratchet key being his signed prekey.
-fn floor_parties() -> (floor::Party, floor::Party) {
-    let sk = [0x5c; 32];
-    let bob_secret = StaticSecret::random_from_rng(rand_core::OsRng);
-    let bob_public = PublicKey::from(&bob_secret).to_bytes();
-    let alice_secret = StaticSecret::random_from_rng(rand_core::OsRng);
-    let alice = floor::Party::alice(sk, bob_public, alice_secret).expect("contributory DH");
-    (alice, floor::Party::bob(sk, bob_secret))
-}
-
 /// AES-256 key expansion, once per message in each direction: aes 0.8 (ratchet-ref's and the
 /// floor's) for the encrypt-only and decrypt-only schedules, and aes 0.9 for comparison. In
 /// aes 0.8 the AES-NI expansion is not compiled with the `aes` target feature unless the whole
 /// build is, so its intrinsics are not inlined; aes 0.9 enables the feature on the function.
 pub fn aes_key_schedule(c: &mut Criterion) {
     use aes::cipher::KeyInit;
-    let key = [0x3cu8; 32];
     let mut group = c.benchmark_group("primitive");
-    group.bench_function(
-        BenchmarkId::new("aes256_key_schedule", "aes-0.8-enc"),
-        |b| {
-            b.iter(|| black_box(aes::Aes256Enc::new(black_box(&key).into())));
-        },
-    );
-    group.bench_function(
-        BenchmarkId::new("aes256_key_schedule", "aes-0.8-dec"),
-        |b| {
-            b.iter(|| black_box(aes::Aes256Dec::new(black_box(&key).into())));
-        },
-    );
-    group.bench_function(
-        BenchmarkId::new("aes256_key_schedule", "aes-0.9-enc"),
-        |b| {
-            b.iter(|| {
-                black_box(
-                    <aes09::Aes256Enc as aes09::cipher::KeyInit>::new_from_slice(black_box(&key))
-                        .expect("32-byte key"),
-                )
-            });
-        },
-    );
-    group.bench_function(
-        BenchmarkId::new("aes256_key_schedule", "aes-0.9-dec"),
-        |b| {
-            b.iter(|| {
-                black_box(
-                    <aes09::Aes256Dec as aes09::cipher::KeyInit>::new_from_slice(black_box(&key))
-                        .expect("32-byte key"),
-                )
-            });
-        },
-    );
+    key_schedule(&mut group, "aes-0.8-enc", |key| {
+        aes::Aes256Enc::new(key.into())
+    });
+    key_schedule(&mut group, "aes-0.8-dec", |key| {
+        aes::Aes256Dec::new(key.into())
+    });
+    key_schedule(&mut group, "aes-0.9-enc", |key| {
+        <aes09::Aes256Enc as aes09::cipher::KeyInit>::new_from_slice(key).expect("32-byte key")
+    });
+    key_schedule(&mut group, "aes-0.9-dec", |key| {
+        <aes09::Aes256Dec as aes09::cipher::KeyInit>::new_from_slice(key).expect("32-byte key")
+    });
     group.finish();
+}
+
+/// `primitive/aes256_key_schedule/<param>`: one call of `expand` (inlined, no indirect call).
+fn key_schedule<S>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    param: &str,
+    expand: impl Fn(&[u8; 32]) -> S,
+) {
+    let key = [0x3cu8; 32];
+    group.bench_function(BenchmarkId::new("aes256_key_schedule", param), |b| {
+        b.iter(|| black_box(expand(black_box(&key))));
+    });
 }

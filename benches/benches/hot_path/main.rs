@@ -3,17 +3,28 @@
 //! * `floor/…`: the raw primitive sequence the hot path must execute (see `floor.rs`);
 //! * `ratchet/…`: ratchet-ref, the reference implementation;
 //! * `peer-vodozemac/…` and `peer-double-ratchet/…`: two published implementations, through
-//!   their documented public APIs.
+//!   their documented public APIs;
+//! * `vectors/…`: the conformance suite's own work, generating and replaying test vectors.
 //!
-//! Floor, reference and peers of one scenario run back to back, so the ratios between them
+//! Every implementation is a [`conversation::Party`]; the message scenarios (send, receive,
+//! one-way, alternating) are written once, in `conversation.rs`, and run for each. Floor,
+//! reference and peers of one scenario run back to back, so the ratios between them
 //! (computed by `bench-report`, see README.md) are taken under the same machine load.
 
+mod batches;
+mod conversation;
 mod floor;
 mod floor_bench;
 mod peers;
 mod reference;
+mod vectors;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use ratchet_ref::Session;
+
+use conversation::{alternating, one_way, receive, send};
+use floor_bench::Chains;
+use peers::{DoubleRatchet, Olm};
 
 /// Message sizes and their labels in bench names.
 pub const SIZES: [(usize, &str); 3] = [(100, "100B"), (1024, "1KiB"), (65536, "64KiB")];
@@ -21,38 +32,53 @@ pub const SIZES: [(usize, &str); 3] = [(100, "100B"), (1024, "1KiB"), (65536, "6
 /// Associated data: the 66-byte X3DH AD (Encode(IK_A) ‖ Encode(IK_B)).
 pub const AD: [u8; 66] = [0xad; 66];
 
-/// How many messages to prepare ahead of a timed batch of receives: about 256 KiB of them,
-/// between 8 and 256.
-pub fn batch_len(size: usize) -> u64 {
-    ((256 * 1024) / size.max(1)).clamp(8, 256) as u64
+/// The plaintext of every message of `size` bytes.
+pub fn plaintext(size: usize) -> Vec<u8> {
+    vec![0x5a; size]
+}
+
+/// One scenario for one implementation at one message size.
+type SizedBench = fn(&mut Criterion, usize, &str);
+
+/// Runs every bench of `benches` at each size, the sizes in turn.
+fn at_each_size(c: &mut Criterion, benches: &[SizedBench]) {
+    for (size, label) in SIZES {
+        for bench in benches {
+            bench(c, size, label);
+        }
+    }
 }
 
 fn hot_path(c: &mut Criterion) {
     floor_bench::aes_key_schedule(c);
     floor_bench::cbc_hmac(c);
-    for (size, label) in SIZES {
-        floor_bench::send(c, size, label);
-        reference::send(c, size, label);
-    }
-    for (size, label) in SIZES {
-        floor_bench::receive(c, size, label);
-        reference::receive(c, size, label);
-    }
-    for (size, label) in SIZES {
-        floor_bench::one_way(c, size, label);
-        reference::one_way(c, size, label);
-        peers::vodozemac_one_way(c, size, label);
-        peers::double_ratchet_one_way(c, size, label);
-    }
+    at_each_size(c, &[send::<Chains>, send::<Session>]);
+    at_each_size(c, &[receive::<Chains>, receive::<Session>]);
+    at_each_size(
+        c,
+        &[
+            one_way::<Chains>,
+            one_way::<Session>,
+            one_way::<Olm>,
+            one_way::<DoubleRatchet>,
+        ],
+    );
     floor_bench::dh_ratchet_step(c);
-    for (size, label) in SIZES {
-        floor_bench::alternating(c, size, label);
-        reference::alternating(c, size, label);
-        peers::vodozemac_alternating(c, size, label);
-        peers::double_ratchet_alternating(c, size, label);
-    }
+    // The floor of an alternating conversation is a floor party, which performs DH ratchet
+    // steps; `Chains` has none.
+    at_each_size(
+        c,
+        &[
+            alternating::<floor::Party>,
+            alternating::<Session>,
+            alternating::<Olm>,
+            alternating::<DoubleRatchet>,
+        ],
+    );
     reference::out_of_order(c);
     reference::x3dh(c);
+    vectors::generate(c);
+    vectors::replay(c);
 }
 
 criterion_group! {

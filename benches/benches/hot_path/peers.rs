@@ -1,4 +1,5 @@
-//! The same scenarios on two published implementations, through their documented public APIs:
+//! Two published implementations as [`Party`] types (the message scenarios are in
+//! `conversation.rs`), through their documented public APIs:
 //!
 //! * `vodozemac` (Matrix's Olm): `Account::create_outbound_session` /
 //!   `create_inbound_session` with `SessionConfig::version_1()`, then `Session::encrypt` and
@@ -9,18 +10,12 @@
 //!
 //! Both sessions are set up so that Alice's messages are ordinary (not pre-key) messages.
 
-use std::hint::black_box;
-
-use criterion::{BenchmarkId, Criterion, Throughput};
-use double_ratchet::KeyPair as _;
-use double_ratchet_signal::signal::{KeyPair, SignalDR, SymmetricKey};
+use double_ratchet::{Header, KeyPair as _};
+use double_ratchet_signal::signal::{KeyPair, PublicKey, SignalDR, SymmetricKey};
 use vodozemac::olm::{Account, OlmMessage, Session, SessionConfig};
 
+use crate::conversation::Party;
 use crate::AD;
-
-fn plaintext(size: usize) -> Vec<u8> {
-    vec![0x5a; size]
-}
 
 /// An established Olm session pair: Bob has answered once, so both send normal messages.
 fn vodozemac_sessions() -> (Session, Session) {
@@ -52,96 +47,71 @@ fn vodozemac_sessions() -> (Session, Session) {
     (alice_session, bob_session)
 }
 
+/// vodozemac's Olm session (`peer-vodozemac/…`).
+pub type Olm = Session;
+
+impl Party for Olm {
+    const GROUP: &'static str = "peer-vodozemac";
+    type Message = OlmMessage;
+
+    fn pair() -> (Olm, Olm) {
+        vodozemac_sessions()
+    }
+
+    /// `Session::encrypt`; Olm has no associated data.
+    fn send(&mut self, pt: &[u8]) -> OlmMessage {
+        self.encrypt(pt).expect("encrypts")
+    }
+
+    fn receive(&mut self, message: &OlmMessage) -> Vec<u8> {
+        self.decrypt(message).expect("decrypts")
+    }
+}
+
+/// One party of double-ratchet with the Signal provider (`peer-double-ratchet/…`), with the
+/// OS random number generator its encryption takes.
+pub struct DoubleRatchet {
+    ratchet: SignalDR,
+    rng: rand_os::OsRng,
+}
+
 fn os_rng() -> rand_os::OsRng {
     rand_os::OsRng::new().expect("OS randomness")
 }
 
-/// A Signal-provider double ratchet pair from a fixed shared secret, Bob's key pair standing
-/// for his signed prekey.
-fn double_ratchet_sessions() -> (SignalDR, SignalDR) {
-    let mut rng = os_rng();
-    let bob_pair = KeyPair::new(&mut rng);
-    let bob_public = bob_pair.public().clone();
-    let sk = SymmetricKey::from([0x5c; 32]);
-    let alice = SignalDR::new_alice(&sk, bob_public, None, &mut rng);
-    let bob = SignalDR::new_bob(sk, bob_pair, None);
-    (alice, bob)
-}
+impl Party for DoubleRatchet {
+    const GROUP: &'static str = "peer-double-ratchet";
+    type Message = (Header<PublicKey>, Vec<u8>);
 
-pub fn vodozemac_one_way(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("peer-vodozemac");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("one_way", label), |b| {
-        let (mut alice, mut bob) = vodozemac_sessions();
-        let pt = plaintext(size);
-        b.iter(|| {
-            let message = alice.encrypt(black_box(&pt)).expect("encrypts");
-            black_box(bob.decrypt(&message).expect("decrypts"))
-        });
-    });
-    group.finish();
-}
-
-pub fn vodozemac_alternating(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("peer-vodozemac");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("alternating", label), |b| {
-        let (mut alice, mut bob) = vodozemac_sessions();
-        let pt = plaintext(size);
-        let mut turn = false;
-        b.iter(|| {
-            let (from, to) = if turn {
-                (&mut bob, &mut alice)
-            } else {
-                (&mut alice, &mut bob)
-            };
-            turn = !turn;
-            let message = from.encrypt(black_box(&pt)).expect("encrypts");
-            black_box(to.decrypt(&message).expect("decrypts"))
-        });
-    });
-    group.finish();
-}
-
-pub fn double_ratchet_one_way(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("peer-double-ratchet");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("one_way", label), |b| {
-        let (mut alice, mut bob) = double_ratchet_sessions();
+    /// A pair from a fixed shared secret, Bob's key pair standing for his signed prekey.
+    fn pair() -> (DoubleRatchet, DoubleRatchet) {
         let mut rng = os_rng();
-        let pt = plaintext(size);
-        b.iter(|| {
-            let (header, ciphertext) = alice.ratchet_encrypt(black_box(&pt), &AD, &mut rng);
-            black_box(
-                bob.ratchet_decrypt(&header, &ciphertext, &AD)
-                    .expect("decrypts"),
-            )
-        });
-    });
-    group.finish();
-}
+        let bob_pair = KeyPair::new(&mut rng);
+        let bob_public = bob_pair.public().clone();
+        let sk = SymmetricKey::from([0x5c; 32]);
+        let alice = SignalDR::new_alice(&sk, bob_public, None, &mut rng);
+        let bob = SignalDR::new_bob(sk, bob_pair, None);
+        (
+            DoubleRatchet {
+                ratchet: alice,
+                rng,
+            },
+            DoubleRatchet {
+                ratchet: bob,
+                rng: os_rng(),
+            },
+        )
+    }
 
-pub fn double_ratchet_alternating(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("peer-double-ratchet");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("alternating", label), |b| {
-        let (mut alice, mut bob) = double_ratchet_sessions();
-        let mut rng = os_rng();
-        let pt = plaintext(size);
-        let mut turn = false;
-        b.iter(|| {
-            let (from, to) = if turn {
-                (&mut bob, &mut alice)
-            } else {
-                (&mut alice, &mut bob)
-            };
-            turn = !turn;
-            let (header, ciphertext) = from.ratchet_encrypt(black_box(&pt), &AD, &mut rng);
-            black_box(
-                to.ratchet_decrypt(&header, &ciphertext, &AD)
-                    .expect("decrypts"),
-            )
-        });
-    });
-    group.finish();
+    /// `ratchet_encrypt`: the header and the ciphertext.
+    fn send(&mut self, pt: &[u8]) -> Self::Message {
+        self.ratchet.ratchet_encrypt(pt, &AD, &mut self.rng)
+    }
+
+    /// `ratchet_decrypt`, the header passed as a value.
+    fn receive(&mut self, (header, ciphertext): &Self::Message) -> Vec<u8> {
+        self.ratchet
+            .ratchet_decrypt(header, ciphertext, &AD)
+            .expect("decrypts")
+    }
 }

@@ -1,18 +1,21 @@
-//! Benches of ratchet-ref, the reference implementation, through its public API.
+//! ratchet-ref, the reference implementation, through its public API: its [`Party`] (the
+//! message scenarios are in `conversation.rs`), and the benches only it has: decrypting from
+//! the skipped-key store and X3DH.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ratchet_ref::primitives::{generate_dh, IdentityKeyPair, RootKey};
 use ratchet_ref::x3dh::{initiate, respond, sign_prekey, PreKeyBundle};
 use ratchet_ref::{OsKeySource, Profile, SeededKeySource, Session};
 
-use crate::AD;
+use crate::batches::in_batches;
+use crate::conversation::Party;
+use crate::{plaintext, AD};
 
 /// Alice and Bob after X3DH (a fixed SK), Bob's ratchet key being his signed prekey; ratchet
 /// keys come from the operating system, as in a real session.
-pub fn sessions() -> (Session, Session) {
+fn sessions() -> (Session, Session) {
     let profile = Profile::spec();
     let sk = RootKey::from_bytes([0x5c; 32]);
     let bob_ratchet = generate_dh(&mut OsKeySource).expect("OS randomness");
@@ -27,91 +30,23 @@ pub fn sessions() -> (Session, Session) {
     (alice, bob)
 }
 
-fn plaintext(size: usize) -> Vec<u8> {
-    vec![0x5a; size]
-}
+impl Party for Session {
+    const GROUP: &'static str = "ratchet";
+    type Message = Vec<u8>;
 
-/// RatchetEncrypt.
-pub fn send(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("ratchet");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("send", label), |b| {
-        let (mut alice, _) = sessions();
-        let pt = plaintext(size);
-        b.iter(|| black_box(alice.encrypt(black_box(&pt), &AD).expect("encrypts")));
-    });
-    group.finish();
-}
+    fn pair() -> (Session, Session) {
+        sessions()
+    }
 
-/// RatchetDecrypt of messages in order on the current receiving chain. The messages are
-/// encrypted ahead of each timed batch (untimed).
-pub fn receive(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("ratchet");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("receive", label), |b| {
-        let (mut alice, mut bob) = sessions();
-        let pt = plaintext(size);
-        // The first message opens Bob's receiving chain (a DH ratchet step); not measured.
-        let first = alice.encrypt(&pt, &AD).expect("encrypts");
-        bob.decrypt(&first, &AD).expect("decrypts");
-        let batch = crate::batch_len(size);
-        let mut messages = Vec::with_capacity(batch as usize);
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(batch);
-                messages.clear();
-                messages.extend((0..n).map(|_| alice.encrypt(&pt, &AD).expect("encrypts")));
-                let start = Instant::now();
-                for message in &messages {
-                    black_box(bob.decrypt(black_box(message), &AD).expect("decrypts"));
-                }
-                total += start.elapsed();
-                left -= n;
-            }
-            total
-        });
-    });
-    group.finish();
-}
+    /// RatchetEncrypt.
+    fn send(&mut self, pt: &[u8]) -> Vec<u8> {
+        self.encrypt(pt, &AD).expect("encrypts")
+    }
 
-/// RatchetEncrypt then RatchetDecrypt, always from Alice to Bob.
-pub fn one_way(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("ratchet");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("one_way", label), |b| {
-        let (mut alice, mut bob) = sessions();
-        let pt = plaintext(size);
-        b.iter(|| {
-            let message = alice.encrypt(black_box(&pt), &AD).expect("encrypts");
-            black_box(bob.decrypt(&message, &AD).expect("decrypts"))
-        });
-    });
-    group.finish();
-}
-
-/// Encrypt then decrypt with the direction reversed every message: every message carries a
-/// new ratchet key, so every decrypt performs a DH ratchet step.
-pub fn alternating(c: &mut Criterion, size: usize, label: &str) {
-    let mut group = c.benchmark_group("ratchet");
-    group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function(BenchmarkId::new("alternating", label), |b| {
-        let (mut alice, mut bob) = sessions();
-        let pt = plaintext(size);
-        let mut turn = false;
-        b.iter(|| {
-            let (from, to) = if turn {
-                (&mut bob, &mut alice)
-            } else {
-                (&mut alice, &mut bob)
-            };
-            turn = !turn;
-            let message = from.encrypt(black_box(&pt), &AD).expect("encrypts");
-            black_box(to.decrypt(&message, &AD).expect("decrypts"))
-        });
-    });
-    group.finish();
+    /// RatchetDecrypt.
+    fn receive(&mut self, message: &Vec<u8>) -> Vec<u8> {
+        self.decrypt(message, &AD).expect("decrypts")
+    }
 }
 
 /// Messages withheld between two timed rounds, decrypted from the skipped-key store.
@@ -131,28 +66,24 @@ pub fn out_of_order(c: &mut Criterion) {
             let pt = plaintext(100);
             // `stored` messages that never arrive, then one that does.
             for _ in 0..stored {
-                alice.encrypt(&pt, &AD).expect("encrypts");
+                alice.send(&pt);
             }
-            let last = alice.encrypt(&pt, &AD).expect("encrypts");
-            bob.decrypt(&last, &AD).expect("decrypts");
+            let last = alice.send(&pt);
+            bob.receive(&last);
             assert_eq!(bob.skipped_len(), stored as usize);
             let mut withheld = Vec::with_capacity(OUT_OF_ORDER_BATCH as usize);
             b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                let mut left = iters;
-                while left > 0 {
-                    let n = left.min(u64::from(OUT_OF_ORDER_BATCH));
+                let total = in_batches(iters, u64::from(OUT_OF_ORDER_BATCH), |n, stopwatch| {
                     withheld.clear();
-                    withheld.extend((0..n).map(|_| alice.encrypt(&pt, &AD).expect("encrypts")));
-                    let next = alice.encrypt(&pt, &AD).expect("encrypts");
-                    bob.decrypt(&next, &AD).expect("decrypts");
-                    let start = Instant::now();
-                    for message in &withheld {
-                        black_box(bob.decrypt(black_box(message), &AD).expect("decrypts"));
-                    }
-                    total += start.elapsed();
-                    left -= n;
-                }
+                    withheld.extend((0..n).map(|_| alice.send(&pt)));
+                    let next = alice.send(&pt);
+                    bob.receive(&next);
+                    stopwatch.time(|| {
+                        for message in &withheld {
+                            black_box(bob.receive(black_box(message)));
+                        }
+                    });
+                });
                 assert_eq!(bob.skipped_len(), stored as usize);
                 total
             });
