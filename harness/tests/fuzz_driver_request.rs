@@ -20,5 +20,8 @@ fn driver_request_regressions_replay() {
         let data = std::fs::read(file).unwrap();
         answered += driver_request::check_driver_request(&data);
     }
-    assert!(answered >= 7, "the seeds must exercise real requests, got {answered}");
+    assert!(
+        answered >= 7,
+        "the seeds must exercise real requests, got {answered}"
+    );
 }
