@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use crate::driver::{Capabilities, SutFailure};
-use crate::replay::Verdict;
 use crate::scenarios::{ScenarioResult, SutRole};
 use crate::verify::{KindResult, Status};
 
@@ -54,21 +53,7 @@ pub struct ScenarioRecord {
 
 impl From<&ScenarioResult> for ScenarioRecord {
     fn from(r: &ScenarioResult) -> ScenarioRecord {
-        let (status, detail) = match &r.verdict {
-            Verdict::Pass => (Status::Pass, None),
-            Verdict::Fail(d) => (
-                Status::Fail,
-                Some(format!(
-                    "{}: field {}: expected {}, got {}",
-                    d.step, d.field, d.expected, d.got
-                )),
-            ),
-            Verdict::NotApplicable(reason) => (Status::NotApplicable, Some(reason.clone())),
-            Verdict::SutFailure(f) => (
-                Status::SutFailure,
-                Some(format!("{}: {}", f.diagnosis, f.detail)),
-            ),
-        };
+        let (status, detail) = crate::verify::status_and_detail(&r.verdict);
         ScenarioRecord {
             name: r.name.to_string(),
             role: r.role,

@@ -33,6 +33,25 @@ pub enum Status {
     ExpectedDeviation,
 }
 
+/// The report status of a verdict, and its one-line explanation.
+pub fn status_and_detail(verdict: &Verdict) -> (Status, Option<String>) {
+    match verdict {
+        Verdict::Pass => (Status::Pass, None),
+        Verdict::Fail(d) => (
+            Status::Fail,
+            Some(format!(
+                "{}: field {}: expected {}, got {}",
+                d.step, d.field, d.expected, d.got
+            )),
+        ),
+        Verdict::NotApplicable(reason) => (Status::NotApplicable, Some(reason.clone())),
+        Verdict::SutFailure(f) => (
+            Status::SutFailure,
+            Some(format!("{}: {}", f.diagnosis, f.detail)),
+        ),
+    }
+}
+
 /// One test's record, for reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TestRecord {
@@ -132,21 +151,7 @@ pub fn replay_dir(
                 Err(reason) => Verdict::NotApplicable(reason.clone()),
                 Ok(checks) => run_checks(driver, checks),
             };
-            let (status, detail) = match &verdict {
-                Verdict::Pass => (Status::Pass, None),
-                Verdict::Fail(d) => (
-                    Status::Fail,
-                    Some(format!(
-                        "{}: field {}: expected {}, got {}",
-                        d.step, d.field, d.expected, d.got
-                    )),
-                ),
-                Verdict::NotApplicable(reason) => (Status::NotApplicable, Some(reason.clone())),
-                Verdict::SutFailure(f) => (
-                    Status::SutFailure,
-                    Some(format!("{}: {}", f.diagnosis, f.detail)),
-                ),
-            };
+            let (status, detail) = status_and_detail(&verdict);
             result.tests.push(TestRecord {
                 tc_id: test.tc_id,
                 comment: test.comment.clone(),
