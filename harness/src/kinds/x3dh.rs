@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use ratchet_ref::primitives::{generate_dh_from_bytes, IdentityKeyPair, IdentityPublicKey};
+use ratchet_ref::primitives::{
+    generate_dh_from_bytes, DhPublicKey, IdentityKeyPair, IdentityPublicKey,
+};
 use ratchet_ref::x3dh::{initiate, respond, sign_prekey, PreKeyBundle};
 use ratchet_ref::{ErrorKind, Profile, QueuedKeySource};
 use serde::{Deserialize, Serialize};
@@ -347,13 +349,7 @@ impl KindSpec for X3dhKind {
             b.signed_prekey.push(0);
             b.signature = p
                 .bob
-                .sign(
-                    &[
-                        &[profile.x3dh.public_key_encoding.x25519_type_byte][..],
-                        &b.signed_prekey,
-                    ]
-                    .concat(),
-                )
+                .sign(&[&[x25519_type_byte(profile)][..], &b.signed_prekey].concat())
                 .to_vec();
             cases.push(("33-byte signed prekey".into(), &["WrongLength"], b));
             for (name, point) in [("zero", &zero), ("one", &one), ("order 8", &order8)] {
@@ -361,13 +357,7 @@ impl KindSpec for X3dhKind {
                 b.signed_prekey = point.clone();
                 b.signature = p
                     .bob
-                    .sign(
-                        &[
-                            &[profile.x3dh.public_key_encoding.x25519_type_byte][..],
-                            point,
-                        ]
-                        .concat(),
-                    )
+                    .sign(&[&[x25519_type_byte(profile)][..], point].concat())
                     .to_vec();
                 cases.push((
                     format!("correctly signed small-order prekey ({name})"),
@@ -545,4 +535,9 @@ impl KindSpec for X3dhKind {
         }
         Ok(checks)
     }
+}
+
+/// The profile's Encode(PK) byte for Curve25519 keys (this kind runs only on X3DH profiles).
+fn x25519_type_byte(profile: &Profile) -> u8 {
+    ratchet_ref::x3dh::encode_x25519_key(profile, &DhPublicKey([0; 32]))[0]
 }

@@ -1,6 +1,7 @@
 //! Mutants: deliberately broken variants of the reference, each a known class of bug. The
 //! suite's own test runs the harness against every one and requires each to be caught.
 
+use ratchet_ref::profile::KeyAgreement;
 use ratchet_ref::Profile;
 
 /// One mutant.
@@ -110,7 +111,11 @@ pub const ALL: &[Mutant] = &[
     Mutant {
         name: "wrong_x3dh_label",
         description: "X3DH's HKDF info label is wrong",
-        change: |p| p.x3dh.info = "ratchet-conformance/spec/X3DH",
+        change: |p| {
+            if let KeyAgreement::X3dh { x3dh, .. } = &mut p.key_agreement {
+                x3dh.info = "ratchet-conformance/spec/X3DH";
+            }
+        },
     },
     Mutant {
         name: "small_order_keys_accepted",

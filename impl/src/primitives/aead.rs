@@ -139,8 +139,30 @@ pub fn decrypt_parts(
         )));
     }
     let (ciphertext, tag) = input.split_at(input.len() - mac_len);
+    open_detached(profile, mk, ad_parts, ciphertext, ciphertext, tag)
+}
+
+/// Checks `tag` against HMAC(auth key, `authenticated` parts ‖ `authenticated_tail`)
+/// truncated to the profile's MAC length, then decrypts `ciphertext`. The authenticated bytes
+/// need not end with the ciphertext: Olm's MAC covers the whole encoded message, whose fields
+/// may follow it. Same error order as [`decrypt_parts`].
+pub fn open_detached(
+    profile: &Profile,
+    mk: &MessageKey,
+    authenticated: &[&[u8]],
+    authenticated_tail: &[u8],
+    ciphertext: &[u8],
+    tag: &[u8],
+) -> Result<Vec<u8>> {
+    let mac_len = profile.aead.mac_len.min(32);
+    if tag.len() != mac_len {
+        return Err(Error::malformed(format!(
+            "the tag is {} bytes, expected {mac_len}",
+            tag.len()
+        )));
+    }
     let keys = KeyBlock::derive(profile, mk);
-    let expected = mac(keys.auth_key(), ad_parts, ciphertext);
+    let expected = mac(keys.auth_key(), authenticated, authenticated_tail);
     let compared = if crate::fault!(profile, mac_prefix_only) {
         mac_len.min(8)
     } else {

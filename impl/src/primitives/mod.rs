@@ -11,6 +11,7 @@ pub mod hmac_sha256;
 pub mod kdf_ck;
 pub mod kdf_rk;
 pub mod message;
+pub mod olm_message;
 pub mod signature;
 
 pub use aead::{decrypt, derive_message_key_material, encrypt, MessageKeyMaterial};
@@ -21,4 +22,5 @@ pub use header::{concat, Header};
 pub use kdf_ck::{kdf_ck, ChainKey, MessageKey};
 pub use kdf_rk::{kdf_rk, RootKey};
 pub use message::Message;
+pub use olm_message::{OlmMessage, OlmPreKeyMessage};
 pub use signature::{IdentityKeyPair, IdentityPublicKey};

@@ -8,13 +8,13 @@ use zeroize::Zeroizing;
 
 use super::bundle::PreKeyBundle;
 use super::encoding::{encode_identity_key, encode_x25519_key};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::key_source::KeySource;
 use crate::primitives::hkdf_sha256::hkdf_sha256;
 use crate::primitives::{
     dh, generate_dh, DhKeyPair, DhOutput, DhPublicKey, IdentityKeyPair, IdentityPublicKey, RootKey,
 };
-use crate::profile::Profile;
+use crate::profile::{Profile, X3dhParameters};
 
 /// What Alice learns and sends.
 #[derive(Debug)]
@@ -42,18 +42,28 @@ pub struct ResponderOutput {
     pub dh_outputs: Vec<DhOutput>,
 }
 
-fn derive_sk(profile: &Profile, dh_outputs: &[DhOutput]) -> RootKey {
+/// The X3DH parameters; `invalid_state` for a profile that agrees on keys otherwise.
+fn parameters(profile: &Profile) -> Result<&X3dhParameters> {
+    profile.x3dh().ok_or_else(|| {
+        Error::invalid_state(format!(
+            "profile {} does not use X3DH for key agreement",
+            profile.name
+        ))
+    })
+}
+
+fn derive_sk(x3dh: &X3dhParameters, dh_outputs: &[DhOutput]) -> RootKey {
     let mut ikm = Zeroizing::new(Vec::with_capacity(32 * (dh_outputs.len() + 1)));
-    ikm.extend(std::iter::repeat_n(profile.x3dh.f_byte, 32));
+    ikm.extend(std::iter::repeat_n(x3dh.f_byte, 32));
     for output in dh_outputs {
         ikm.extend_from_slice(output.expose());
     }
     let salt = [0u8; 32];
     let mut sk = [0u8; 32];
     if hkdf_sha256(
-        &salt[..profile.x3dh.salt_zero_bytes.min(32)],
+        &salt[..x3dh.salt_zero_bytes.min(32)],
         &ikm,
-        profile.x3dh.info.as_bytes(),
+        x3dh.info.as_bytes(),
         &mut sk,
     )
     .is_err()
@@ -83,6 +93,7 @@ pub fn initiate(
     bundle: &PreKeyBundle,
     source: &mut dyn KeySource,
 ) -> Result<InitiatorOutput> {
+    let x3dh = parameters(profile)?;
     if !crate::fault!(profile, signature_not_verified) {
         bundle.identity_key.verify(
             &encode_x25519_key(profile, &bundle.signed_prekey),
@@ -104,7 +115,7 @@ pub fn initiate(
         dh_outputs.push(dh(profile, &ephemeral.private, opk)?);
     }
     Ok(InitiatorOutput {
-        sk: derive_sk(profile, &dh_outputs),
+        sk: derive_sk(x3dh, &dh_outputs),
         ad: associated_data(profile, &identity.public(), &bundle.identity_key),
         ephemeral,
         one_time_prekey: bundle.one_time_prekey,
@@ -122,6 +133,7 @@ pub fn respond(
     initiator_identity: &IdentityPublicKey,
     initiator_ephemeral: &DhPublicKey,
 ) -> Result<ResponderOutput> {
+    let x3dh = parameters(profile)?;
     let ik_a = initiator_identity.to_x25519()?;
     let mut dh_outputs = vec![
         dh(profile, &signed_prekey.private, &ik_a)?,
@@ -132,7 +144,7 @@ pub fn respond(
         dh_outputs.push(dh(profile, &opk.private, initiator_ephemeral)?);
     }
     Ok(ResponderOutput {
-        sk: derive_sk(profile, &dh_outputs),
+        sk: derive_sk(x3dh, &dh_outputs),
         ad: associated_data(profile, initiator_identity, &identity.public()),
         dh_outputs,
     })
