@@ -9,9 +9,9 @@
 //! Shared by the libFuzzer wrapper and by `harness/tests/fuzz_driver_request.rs` (included
 //! with `#[path]`), so it uses only std, `ratchet_harness`, `ratchet_ref` and `serde_json`.
 
-use ratchet_harness::protocol::Response;
-use ratchet_harness::sut::stdio::serve;
-use ratchet_harness::sut::ReferenceSut;
+use ratchet_harness::driver::protocol::Response;
+use ratchet_harness::driver::sut::stdio::serve;
+use ratchet_harness::driver::sut::ReferenceSut;
 use ratchet_ref::Profile;
 
 /// Opens the two sessions the fuzzed lines can address.

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ratchet_harness::driver::sut::mutants;
+use ratchet_harness::driver::sut::stdio::{serve_with_chaos, Chaos};
+use ratchet_harness::driver::sut::ReferenceSut;
 use ratchet_harness::driver::InProcess;
-use ratchet_harness::sut::mutants;
-use ratchet_harness::sut::stdio::{serve_with_chaos, Chaos};
-use ratchet_harness::sut::ReferenceSut;
-use ratchet_harness::{deviations, generate, mutation, run, throughput, verify};
+use ratchet_harness::run::{self, deviations, mutation, throughput};
+use ratchet_harness::vectors::{generate, verify};
 use ratchet_ref::Profile;
 use std::time::Duration;
 

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use ratchet_harness::mutation::evaluate_all;
-use ratchet_harness::sut::mutants::ALL;
+use ratchet_harness::driver::sut::mutants::ALL;
+use ratchet_harness::run::mutation::evaluate_all;
 use ratchet_ref::Profile;
 
 #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use jsonschema::{Draft, Retrieve, Uri, Validator};
-use ratchet_harness::kinds;
+use ratchet_harness::vectors::kinds;
 use ratchet_ref::Profile;
 use serde_json::{json, Value};
 

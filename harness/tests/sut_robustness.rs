@@ -2,10 +2,10 @@
 //! well-formed response carrying the request's id when it had one, and nothing panics.
 
 use proptest::prelude::*;
-use ratchet_harness::protocol::Response;
-use ratchet_harness::sut::reference::OPS;
-use ratchet_harness::sut::stdio::serve;
-use ratchet_harness::sut::ReferenceSut;
+use ratchet_harness::driver::protocol::Response;
+use ratchet_harness::driver::sut::reference::OPS;
+use ratchet_harness::driver::sut::stdio::serve;
+use ratchet_harness::driver::sut::ReferenceSut;
 use ratchet_ref::Profile;
 use serde_json::{json, Value};
 

@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
+use ratchet_harness::driver::sut::ReferenceSut;
 use ratchet_harness::driver::InProcess;
-use ratchet_harness::generate::{check_all, generate_all};
-use ratchet_harness::sut::ReferenceSut;
-use ratchet_harness::verify::{replay_dir, totals};
+use ratchet_harness::vectors::generate::{check_all, generate_all};
+use ratchet_harness::vectors::verify::{replay_dir, totals};
 use ratchet_ref::Profile;
 
 fn vectors_dir() -> PathBuf {

@@ -9,10 +9,10 @@ use std::path::Path;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
+use ratchet_harness::driver::sut::ReferenceSut;
 use ratchet_harness::driver::InProcess;
-use ratchet_harness::generate::{generate_all, GeneratedFile};
-use ratchet_harness::sut::ReferenceSut;
-use ratchet_harness::verify::{replay_dir, totals, KindResult};
+use ratchet_harness::vectors::generate::{generate_all, GeneratedFile};
+use ratchet_harness::vectors::verify::{replay_dir, totals, KindResult};
 use ratchet_ref::Profile;
 
 /// The committed vectors.

@@ -13,8 +13,8 @@ use ratchet_ref::{Profile, QueuedKeySource, Session, SessionSnapshot};
 use serde_json::{json, Map, Value};
 
 use super::args::{self, parse, HeaderFields, Role};
-use crate::hex_bytes::Hex;
-use crate::protocol::{protocol_error, OpError, Request, Response, PROTOCOL_VERSION};
+use crate::driver::hex_bytes::Hex;
+use crate::driver::protocol::{protocol_error, OpError, Request, Response, PROTOCOL_VERSION};
 
 /// Most sessions one SUT process keeps open.
 pub const MAX_SESSIONS: usize = 4096;

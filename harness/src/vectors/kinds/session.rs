@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::transcript::{setup_checks, step_checks, Party, SessionSetup, Step, Transcript};
 use super::{note, notes, test_case, KindSpec};
 use crate::driver::Capabilities;
-use crate::replay::Check;
-use crate::vector_file::{Note, Outcome, TestGroup};
-use crate::vector_rng::VectorRng;
+use crate::vectors::replay::Check;
+use crate::vectors::vector_file::{Note, Outcome, TestGroup};
+use crate::vectors::vector_rng::VectorRng;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

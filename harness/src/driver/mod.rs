@@ -1,12 +1,23 @@
+//! Stage 1 of 3, the bottom: talking to an implementation. The driver protocol's envelope
+//! (`protocol`), byte fields as hex (`hex_bytes`), the [`Driver`] trait and the in-process
+//! driver (this file), a SUT in a child process (`subprocess`), and the reference behind the
+//! protocol (`sut`: reference, stdio server, mutants, request arguments). It imports nothing
+//! from the other stages; `vectors` and `run` build on it.
+//!
 //! A driver sends protocol requests to an implementation and returns its answers: the
 //! in-process reference, or (see `subprocess`) any implementation behind stdin/stdout.
+
+pub mod hex_bytes;
+pub mod protocol;
+pub mod subprocess;
+pub mod sut;
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::protocol::{OpError, Request};
-use crate::sut::ReferenceSut;
+use crate::driver::protocol::{OpError, Request};
+use crate::driver::sut::ReferenceSut;
 
 /// What a SUT declared in `hello`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,5 +155,18 @@ impl Driver for InProcess {
                 Ok(self.sut.handle(&request))
             })
             .collect()
+    }
+}
+
+/// Shortens long values for reports: the first differing region matters, not 128 KiB of hex.
+pub fn shorten(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.len() > 160 {
+        format!("{}… ({} chars)", &text[..120], text.len())
+    } else {
+        text
     }
 }

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::driver::protocol::{Request, Response, MAX_LINE_BYTES, PROTOCOL_VERSION};
 use crate::driver::{Answer, Capabilities, Driver, SutFailure};
-use crate::protocol::{Request, Response, MAX_LINE_BYTES, PROTOCOL_VERSION};
 
 /// More stderr than this is reported as a flood.
 const STDERR_FLOOD: u64 = 1 << 20;
@@ -350,7 +350,7 @@ impl SubprocessDriver {
                         .into(),
                         detail: format!(
                             "{problem}; line: {}",
-                            crate::replay::shorten(&Value::from(
+                            crate::driver::shorten(&Value::from(
                                 text.chars().take(200).collect::<String>()
                             ))
                         ),

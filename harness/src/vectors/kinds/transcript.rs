@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::driver::hex_bytes::Hex;
 use crate::driver::Capabilities;
-use crate::hex_bytes::Hex;
-use crate::replay::{expect_outcome, Check, Expect};
-use crate::vector_file::Outcome;
-use crate::vector_rng::VectorRng;
+use crate::vectors::replay::{expect_outcome, Check, Expect};
+use crate::vectors::vector_file::Outcome;
+use crate::vectors::vector_rng::VectorRng;
 
 /// Which party acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

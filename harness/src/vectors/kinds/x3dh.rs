@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{note, notes, test_case, KindSpec};
+use crate::driver::hex_bytes::Hex;
 use crate::driver::Capabilities;
-use crate::hex_bytes::Hex;
-use crate::replay::{expect_outcome, Check, Expect};
-use crate::vector_file::{Note, Outcome, TestGroup};
-use crate::vector_rng::VectorRng;
+use crate::vectors::replay::{expect_outcome, Check, Expect};
+use crate::vectors::vector_file::{Note, Outcome, TestGroup};
+use crate::vectors::vector_rng::VectorRng;
 
 /// Which role's computation a test checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,10 +1,10 @@
 //! The report of a conformance run: a table for people, JSON and JUnit XML for CI.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::driver::{Capabilities, SutFailure};
-use crate::scenarios::{ScenarioResult, SutRole};
-use crate::verify::{KindResult, Status};
+use crate::run::scenarios::{ScenarioResult, SutRole};
+use crate::vectors::verify::{KindResult, Status};
 
 /// What the SUT declared.
 #[derive(Debug, Clone, Serialize)]
@@ -53,7 +53,7 @@ pub struct ScenarioRecord {
 
 impl From<&ScenarioResult> for ScenarioRecord {
     fn from(r: &ScenarioResult) -> ScenarioRecord {
-        let (status, detail) = crate::verify::status_and_detail(&r.verdict);
+        let (status, detail) = crate::vectors::verify::status_and_detail(&r.verdict);
         ScenarioRecord {
             name: r.name.to_string(),
             role: r.role,
@@ -88,17 +88,38 @@ pub struct RunReport {
     /// Every SUT misbehaviour (crash, hang, garbage), in order.
     pub incidents: Vec<SutFailure>,
     /// Documented deviations and what became of each.
-    pub deviations: Vec<crate::deviations::DeviationOutcome>,
+    pub deviations: Vec<DeviationOutcome>,
     /// Set when the run could not start (the SUT failed its hello).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fatal: Option<SutFailure>,
     pub totals: Totals,
 }
 
+/// One documented deviation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Deviation {
+    pub check: String,
+    pub reason: String,
+    pub spec_section: String,
+}
+
+/// What became of a documented deviation in this run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviationOutcome {
+    #[serde(flatten)]
+    pub deviation: Deviation,
+    /// The failing checks it covered, with their first difference.
+    pub occurred: Vec<(String, String)>,
+    /// True when it was listed but every check it names passed: the file is out of date.
+    pub no_longer_occurs: bool,
+}
+
 impl RunReport {
     /// Recomputes the totals.
     pub fn tally(&mut self) {
-        let (passed, failed, skipped) = crate::verify::totals(&self.kinds);
+        let (passed, failed, skipped) = crate::vectors::verify::totals(&self.kinds);
         let mut t = Totals {
             passed,
             failed,
@@ -139,7 +160,7 @@ impl RunReport {
         }
         if !self.kinds.is_empty() {
             out.push('\n');
-            out.push_str(&crate::verify::render_table(&self.kinds));
+            out.push_str(&crate::vectors::verify::render_table(&self.kinds));
         }
         if !self.scenarios.is_empty() {
             out.push_str(&format!(
@@ -167,8 +188,7 @@ impl RunReport {
         }
         if !self.deviations.is_empty() {
             out.push_str("\nDocumented deviations (grouped by reason):\n");
-            let mut groups: Vec<(&str, &str, Vec<&crate::deviations::DeviationOutcome>)> =
-                Vec::new();
+            let mut groups: Vec<(&str, &str, Vec<&DeviationOutcome>)> = Vec::new();
             for d in &self.deviations {
                 match groups
                     .iter_mut()

@@ -10,12 +10,12 @@ use serde_json::json;
 
 use super::transcript::{state_check, Party, Transcript};
 use super::{note, notes, test_case, KindSpec};
+use crate::driver::hex_bytes::Hex;
+use crate::driver::sut::args::HeaderFields;
 use crate::driver::Capabilities;
-use crate::hex_bytes::Hex;
-use crate::replay::{expect_outcome, Check, Expect};
-use crate::sut::args::HeaderFields;
-use crate::vector_file::{Note, Outcome, TestGroup};
-use crate::vector_rng::VectorRng;
+use crate::vectors::replay::{expect_outcome, Check, Expect};
+use crate::vectors::vector_file::{Note, Outcome, TestGroup};
+use crate::vectors::vector_rng::VectorRng;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

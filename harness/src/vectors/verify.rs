@@ -6,9 +6,9 @@ use ratchet_ref::Profile;
 use serde::Serialize;
 
 use crate::driver::Driver;
-use crate::kinds;
-use crate::replay::{run_checks, Difference, Verdict};
-use crate::vector_file::FileError;
+use crate::vectors::kinds;
+use crate::vectors::replay::{run_checks, Difference, Verdict};
+use crate::vectors::vector_file::FileError;
 
 /// One failed test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -144,7 +144,7 @@ pub fn replay_dir(
         let total = planned.len();
         for (done, test) in planned.into_iter().enumerate() {
             progress(kind.name(), done, total);
-            if test.outcome == crate::vector_file::Outcome::Invalid {
+            if test.outcome == crate::vectors::vector_file::Outcome::Invalid {
                 result.invalid_tests += 1;
             }
             let verdict = match &test.checks {

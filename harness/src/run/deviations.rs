@@ -8,37 +8,16 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::report::RunReport;
-use crate::scenarios::SutRole;
-use crate::verify::Status;
-
-/// One documented deviation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Deviation {
-    pub check: String,
-    pub reason: String,
-    pub spec_section: String,
-}
+use crate::run::report::{Deviation, DeviationOutcome, RunReport};
+use crate::run::scenarios::SutRole;
+use crate::vectors::verify::Status;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DeviationFile {
     deviations: Vec<Deviation>,
-}
-
-/// What became of a documented deviation in this run.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeviationOutcome {
-    #[serde(flatten)]
-    pub deviation: Deviation,
-    /// The failing checks it covered, with their first difference.
-    pub occurred: Vec<(String, String)>,
-    /// True when it was listed but every check it names passed: the file is out of date.
-    pub no_longer_occurs: bool,
 }
 
 /// Reads and checks a deviations file.

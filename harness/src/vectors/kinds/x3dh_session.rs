@@ -12,12 +12,12 @@ use serde_json::json;
 use super::transcript::{setup_checks, step_checks, Party, SessionSetup, Step, Transcript};
 use super::x3dh::Parties;
 use super::{note, notes, test_case, KindSpec};
+use crate::driver::hex_bytes::Hex;
+use crate::driver::sut::args::Bundle;
 use crate::driver::Capabilities;
-use crate::hex_bytes::Hex;
-use crate::replay::{Check, Expect};
-use crate::sut::args::Bundle;
-use crate::vector_file::{Note, Outcome, TestGroup};
-use crate::vector_rng::VectorRng;
+use crate::vectors::replay::{Check, Expect};
+use crate::vectors::vector_file::{Note, Outcome, TestGroup};
+use crate::vectors::vector_rng::VectorRng;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

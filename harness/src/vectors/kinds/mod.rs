@@ -9,11 +9,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::driver::Capabilities;
-use crate::replay::Check;
-use crate::vector_file::{
+use crate::vectors::replay::Check;
+use crate::vectors::vector_file::{
     FileError, GeneratorInfo, Note, Outcome, TestCase, TestGroup, VectorFile, GENERATOR_NAME,
 };
-use crate::vector_rng::{kind_seed, VectorRng};
+use crate::vectors::vector_rng::{kind_seed, VectorRng};
 
 pub mod aead;
 pub mod dh;
@@ -128,7 +128,7 @@ impl<K: KindSpec> Kind for KindOf<K> {
         text: &str,
         caps: &Capabilities,
     ) -> Result<Vec<PlannedTest>, FileError> {
-        let (parsed, _profile) = crate::vector_file::parse::<K::Test>(file, text)?;
+        let (parsed, _profile) = crate::vectors::vector_file::parse::<K::Test>(file, text)?;
         if parsed.kind != K::NAME {
             return Err(FileError {
                 file: file.to_string(),
@@ -186,8 +186,8 @@ pub fn notes(entries: &[(&str, Note)]) -> BTreeMap<String, Note> {
 /// Declares a test struct's boilerplate: [`TestCase`] and [`SetTcId`].
 macro_rules! test_case {
     ($t:ty) => {
-        $crate::vector_file::impl_test_case!($t);
-        impl $crate::kinds::SetTcId for $t {
+        $crate::vectors::vector_file::impl_test_case!($t);
+        impl $crate::vectors::kinds::SetTcId for $t {
             fn set_tc_id(&mut self, id: u64) {
                 self.tc_id = id;
             }

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use sha2::{Digest, Sha256};
 
-use crate::driver::{Driver, SutFailure};
-use crate::protocol::OpError;
+use crate::driver::protocol::OpError;
+use crate::driver::{shorten, Driver, SutFailure};
 
 /// What the answer to a request must be.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,19 +96,6 @@ pub enum Verdict {
     SutFailure(SutFailure),
 }
 
-/// Shortens long values for reports: the first differing region matters, not 128 KiB of hex.
-pub fn shorten(value: &Value) -> String {
-    let text = match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if text.len() > 160 {
-        format!("{}… ({} chars)", &text[..120], text.len())
-    } else {
-        text
-    }
-}
-
 /// Describes where two strings first differ (for long hex values).
 fn first_difference(expected: &Value, got: &Value) -> String {
     match (expected.as_str(), got.as_str()) {
@@ -164,12 +151,12 @@ fn names(kinds: &[ErrorKind]) -> String {
 /// The expectation for a test's final outcome: its error (and allowed alternatives) when
 /// invalid, success with `fields` when valid, either when acceptable.
 pub fn expect_outcome(
-    outcome: crate::vector_file::Outcome,
+    outcome: crate::vectors::vector_file::Outcome,
     error: Option<ErrorKind>,
     alternatives: &[ErrorKind],
     fields: Vec<(String, Value)>,
 ) -> Expect {
-    use crate::vector_file::Outcome;
+    use crate::vectors::vector_file::Outcome;
     match outcome {
         Outcome::Valid => Expect::Ok(fields),
         Outcome::Acceptable => Expect::OkOrAnyError(fields),

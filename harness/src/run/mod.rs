@@ -1,5 +1,16 @@
+//! Stage 3 of 3, the top: a conformance run. Starting a SUT and running everything against
+//! it (this file), the live scenarios (`scenarios`), the report (`report`) and documented
+//! deviations applied to it (`deviations`), the mutation self-test (`mutation`) and protocol
+//! throughput (`throughput`). It may import `driver` and `vectors`; no stage imports it.
+//!
 //! `ratchet-harness run`: start a SUT, negotiate, replay every applicable vector, play the
 //! live scenarios, and report.
+
+pub mod deviations;
+pub mod mutation;
+pub mod report;
+pub mod scenarios;
+pub mod throughput;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -8,12 +19,11 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use ratchet_ref::Profile;
 
+use crate::driver::protocol::PROTOCOL_VERSION;
+use crate::driver::subprocess::{SubprocessConfig, SubprocessDriver};
 use crate::driver::{Driver, SutFailure};
-use crate::protocol::PROTOCOL_VERSION;
-use crate::report::{RunReport, ScenarioRecord, SutInfo, Totals};
-use crate::scenarios;
-use crate::subprocess::{SubprocessConfig, SubprocessDriver};
-use crate::verify::{self, ReplayError};
+use crate::run::report::{RunReport, ScenarioRecord, SutInfo, Totals};
+use crate::vectors::verify::{self, ReplayError};
 
 /// The `--only` value that selects the live scenarios alone.
 pub const ONLY_SCENARIOS: &str = "scenarios";

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{note, notes, test_case, KindSpec};
+use crate::driver::hex_bytes::Hex;
 use crate::driver::Capabilities;
-use crate::hex_bytes::Hex;
-use crate::replay::{Check, Expect};
-use crate::vector_file::{Note, Outcome, TestGroup};
-use crate::vector_rng::VectorRng;
+use crate::vectors::replay::{Check, Expect};
+use crate::vectors::vector_file::{Note, Outcome, TestGroup};
+use crate::vectors::vector_rng::VectorRng;
 
 /// One step's outputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

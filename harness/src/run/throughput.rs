@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::driver::hex_bytes::Hex;
+use crate::driver::subprocess::{SubprocessConfig, SubprocessDriver};
 use crate::driver::Driver;
-use crate::hex_bytes::Hex;
-use crate::subprocess::{SubprocessConfig, SubprocessDriver};
 
 /// Sends `requests` KDF_CK requests in batches of 1,000 and returns requests per second.
 pub fn measure(command: &str, window: usize, requests: usize) -> Result<f64, String> {

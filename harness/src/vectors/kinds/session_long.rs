@@ -14,11 +14,11 @@ use super::transcript::{
     session_names, setup_checks, state_check, Action, Party, SessionSetup, Transcript,
 };
 use super::{note, notes, test_case, KindSpec};
+use crate::driver::hex_bytes::Hex;
 use crate::driver::Capabilities;
-use crate::hex_bytes::Hex;
-use crate::replay::{Check, Expect};
-use crate::vector_file::{Note, Outcome, TestGroup};
-use crate::vector_rng::VectorRng;
+use crate::vectors::replay::{Check, Expect};
+use crate::vectors::vector_file::{Note, Outcome, TestGroup};
+use crate::vectors::vector_rng::VectorRng;
 
 /// Running digest after a number of actions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use ratchet_ref::Profile;
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::kinds;
+use crate::vectors::kinds;
 
 /// A generated file: its name in the vectors directory and its text.
 pub struct GeneratedFile {

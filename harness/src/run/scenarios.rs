@@ -8,11 +8,11 @@ use ratchet_ref::{ErrorKind, Profile, Session};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::driver::hex_bytes::Hex;
+use crate::driver::protocol::OpError;
 use crate::driver::{Capabilities, Driver, SutFailure};
-use crate::hex_bytes::Hex;
-use crate::protocol::OpError;
-use crate::replay::{Difference, Verdict};
-use crate::vector_rng::VectorRng;
+use crate::vectors::replay::{Difference, Verdict};
+use crate::vectors::vector_rng::VectorRng;
 
 /// Which role the SUT plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,7 +5,7 @@
 use std::io::{BufRead, Write};
 
 use super::reference::ReferenceSut;
-use crate::protocol::{OpError, Response, MAX_LINE_BYTES};
+use crate::driver::protocol::{OpError, Response, MAX_LINE_BYTES};
 
 /// Deliberate misbehaviour of the reference SUT, for testing the harness's diagnoses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

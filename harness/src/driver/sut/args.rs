@@ -5,8 +5,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::hex_bytes::Hex;
-use crate::protocol::OpError;
+use crate::driver::hex_bytes::Hex;
+use crate::driver::protocol::OpError;
 
 /// Parses `args` into `T`, naming the offending path on failure.
 pub fn parse<T: DeserializeOwned>(op: &str, args: &Map<String, Value>) -> Result<T, OpError> {

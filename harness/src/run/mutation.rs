@@ -5,12 +5,12 @@ use std::path::Path;
 
 use ratchet_ref::Profile;
 
+use crate::driver::sut::mutants::{Mutant, ALL};
+use crate::driver::sut::ReferenceSut;
 use crate::driver::InProcess;
-use crate::replay::Verdict;
-use crate::scenarios;
-use crate::sut::mutants::{Mutant, ALL};
-use crate::sut::ReferenceSut;
-use crate::verify::{self, ReplayError};
+use crate::run::scenarios;
+use crate::vectors::replay::Verdict;
+use crate::vectors::verify::{self, ReplayError};
 
 /// What the suite found against one mutant.
 #[derive(Debug, Clone)]

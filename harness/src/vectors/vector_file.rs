@@ -197,14 +197,14 @@ pub fn parse<T: DeserializeOwned + TestCase>(
 /// Implements [`TestCase`] for a test struct with the standard field names.
 macro_rules! impl_test_case {
     ($t:ty) => {
-        impl $crate::vector_file::TestCase for $t {
+        impl $crate::vectors::vector_file::TestCase for $t {
             fn tc_id(&self) -> u64 {
                 self.tc_id
             }
             fn flags(&self) -> &[String] {
                 &self.flags
             }
-            fn outcome(&self) -> $crate::vector_file::Outcome {
+            fn outcome(&self) -> $crate::vectors::vector_file::Outcome {
                 self.result
             }
             fn comment(&self) -> &str {
