@@ -36,7 +36,7 @@ fn floor_send_is_byte_identical_to_ratchet_encrypt() {
         let snapshot = alice.snapshot();
         let mut sender = floor::Sender {
             ck: *snapshot.cks.as_ref().unwrap().expose(),
-            dh: snapshot.dhs.public.0,
+            dh: snapshot.dhs_public().0,
             pn: snapshot.pn,
             n: snapshot.ns,
         };

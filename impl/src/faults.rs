@@ -31,6 +31,14 @@ pub struct Faults {
     pub signature_not_verified: bool,
     /// X3DH leaves DH4 (the one-time prekey) out of SK.
     pub one_time_prekey_ignored: bool,
+    /// Olm: the MAC covers the payload but not the version byte.
+    pub mac_without_version: bool,
+    /// Olm: Alice performs a DH step at init (against Bob's one-time key, as if it were a
+    /// signed prekey) instead of sending on C0,0.
+    pub dh_step_at_first_chain: bool,
+    /// A new sending chain continues the previous chain's message numbers instead of
+    /// starting again at 0.
+    pub counter_not_reset: bool,
 }
 
 impl Faults {
@@ -49,5 +57,8 @@ impl Faults {
         state_kept_after_failure: false,
         signature_not_verified: false,
         one_time_prekey_ignored: false,
+        mac_without_version: false,
+        dh_step_at_first_chain: false,
+        counter_not_reset: false,
     };
 }

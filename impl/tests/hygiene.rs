@@ -15,7 +15,7 @@ fn debug_output_never_contains_secret_bytes() {
     let snap = bob.snapshot();
     let mut secrets = vec![
         hex::encode(snap.rk.expose()),
-        hex::encode(snap.dhs.private.expose()),
+        hex::encode(snap.dhs_private().expose()),
     ];
     secrets.extend(snap.ckr.iter().map(|k| hex::encode(k.expose())));
     secrets.extend(snap.mkskipped.iter().map(|e| hex::encode(e.mk.expose())));

@@ -285,7 +285,7 @@ fn dh_ratchet_step_replaces_chains_and_records_pn() {
         "the old receiving chain key is discarded"
     );
     assert_ne!(after.dhs, before.dhs, "a new ratchet key pair");
-    assert_eq!(after.dhr, Some(after_bob.dhs.public));
+    assert_eq!(after.dhr, Some(after_bob.dhs_public()));
 }
 
 #[test]

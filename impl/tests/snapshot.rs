@@ -56,7 +56,7 @@ fn restore_rejects_inconsistent_snapshots() {
     let good = bob.snapshot();
 
     let mut wrong_public = good.clone();
-    wrong_public.dhs.public.0[0] ^= 1;
+    wrong_public.dhs.as_mut().unwrap().public.0[0] ^= 1;
     let err = Session::restore(
         *bob.profile(),
         &wrong_public,

@@ -318,7 +318,7 @@ pub fn run_decrypt_plan(plan: &DecryptPlan) -> Delivery {
 
 fn notable_key(case: &ReceiverCase, index: u8) -> [u8; 32] {
     let mut keys: Vec<[u8; 32]> = SMALL_ORDER_KEYS.to_vec();
-    keys.push(case.state.dhs.public.0);
+    keys.push(case.state.dhs_public().0);
     if let Some(dhr) = case.state.dhr {
         keys.push(dhr.0);
     }

@@ -137,7 +137,7 @@ pub fn expected_decrypt(
         if max_skip < u64::from(header.n) {
             return Verdict::error(ErrorKind::TooManySkipped);
         }
-        let shared = match dh(profile, &state.dhs.private, &header.dh) {
+        let shared = match dh(profile, &state.dhs_private(), &header.dh) {
             Ok(shared) => shared,
             Err(e) => panic!("DH with a key that is not of small order failed: {e}"),
         };

@@ -434,7 +434,7 @@ impl Model {
 
     fn assert_matches(&self, who: Party, state: &SessionSnapshot) {
         let fields = [
-            ("DHs", state.dhs.public == self.dhs),
+            ("DHs", state.dhs_public() == self.dhs),
             ("DHr", state.dhr == self.dhr),
             ("CKs present", state.cks.is_some() == self.sending),
             ("CKr present", state.ckr.is_some() == self.receiving),
@@ -529,7 +529,7 @@ pub fn run_script(script: &Script) -> InteractionReport {
         }
     };
     let alice_model = Model {
-        dhs: start.alice.dhs.public,
+        dhs: start.alice.dhs_public(),
         dhr: Some(start.bob_ratchet),
         sending: true,
         receiving: false,
@@ -558,7 +558,7 @@ pub fn run_script(script: &Script) -> InteractionReport {
         ],
         in_flight: Vec::new(),
         sent: Vec::new(),
-        chains: BTreeMap::from([(start.alice.dhs.public, alice_chain)]),
+        chains: BTreeMap::from([(start.alice.dhs_public(), alice_chain)]),
         loss_left: LOSS_BUDGET,
         report: InteractionReport::default(),
     };
@@ -869,14 +869,14 @@ impl World {
                     model.store((ratchet_key, skipped), cap, report);
                 }
                 let after = peer.session.snapshot();
-                assert!(after.dhs.public != model.dhs, "{to:?}: DH step kept DHs");
+                assert!(after.dhs_public() != model.dhs, "{to:?}: DH step kept DHs");
                 let Some(first) = after.cks.clone() else {
                     panic!("{to:?}: no sending chain after a DH step");
                 };
-                if let Some(known) = self.chains.insert(after.dhs.public, first.clone()) {
+                if let Some(known) = self.chains.insert(after.dhs_public(), first.clone()) {
                     assert!(known == first, "{to:?}: a ratchet key was reused");
                 }
-                model.dhs = after.dhs.public;
+                model.dhs = after.dhs_public();
                 model.dhr = Some(ratchet_key);
                 model.pn = model.ns;
                 model.ns = 0;
@@ -922,7 +922,7 @@ fn predict(
     let Some(first) = chains.get(&ratchet_key) else {
         panic!("a genuine message's ratchet key was never registered");
     };
-    let shared = dh(profile, &state.dhs.private, &ratchet_key)
+    let shared = dh(profile, &state.dhs_private(), &ratchet_key)
         .unwrap_or_else(|e| panic!("DH with a genuine ratchet key failed: {e}"));
     let (_, derived) = kdf_rk(profile, &state.rk, &shared);
     if derived == *first {

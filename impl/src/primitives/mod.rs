@@ -13,6 +13,7 @@ pub mod kdf_rk;
 pub mod message;
 pub mod olm_message;
 pub mod signature;
+pub mod wire;
 
 pub use aead::{decrypt, derive_message_key_material, encrypt, MessageKeyMaterial};
 pub use dh::{
@@ -24,3 +25,4 @@ pub use kdf_rk::{kdf_rk, RootKey};
 pub use message::Message;
 pub use olm_message::{OlmMessage, OlmPreKeyMessage};
 pub use signature::{IdentityKeyPair, IdentityPublicKey};
+pub use wire::{MessageFields, ParsedMessage};

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::primitives::{ChainKey, DhKeyPair, DhPublicKey, MessageKey, RootKey};
+use crate::primitives::{ChainKey, DhKeyPair, DhPrivateKey, DhPublicKey, MessageKey, RootKey};
 
 /// One stored skipped message key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,9 +23,9 @@ pub struct SkippedKeyEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionSnapshot {
-    /// DHs: our current ratchet key pair.
+    /// DHs: our current ratchet key pair (`null` while an Olm session holds none).
     #[serde(rename = "DHs")]
-    pub dhs: DhKeyPair,
+    pub dhs: Option<DhKeyPair>,
     /// DHr: the peer's current ratchet public key, once known.
     #[serde(rename = "DHr")]
     pub dhr: Option<DhPublicKey>,
@@ -50,4 +50,23 @@ pub struct SessionSnapshot {
     /// MKSKIPPED, oldest first.
     #[serde(rename = "MKSKIPPED")]
     pub mkskipped: Vec<SkippedKeyEntry>,
+}
+
+impl SessionSnapshot {
+    /// DHs's public key; all zero when the session holds no ratchet key (an Olm session
+    /// between a new receiving chain and its next send).
+    pub fn dhs_public(&self) -> DhPublicKey {
+        self.dhs
+            .as_ref()
+            .map_or(DhPublicKey([0; 32]), |pair| pair.public)
+    }
+
+    /// DHs's private key; all zero when the session holds none.
+    pub fn dhs_private(&self) -> DhPrivateKey {
+        self.dhs
+            .as_ref()
+            .map_or(DhPrivateKey::from_bytes([0; 32]), |pair| {
+                pair.private.clone()
+            })
+    }
 }
