@@ -34,8 +34,9 @@ enum Command {
         /// Regenerate in memory and compare with the files instead of writing.
         #[arg(long)]
         check: bool,
-        #[arg(long, default_value = "spec")]
-        profile: String,
+        /// Only this profile [default: every built-in profile].
+        #[arg(long)]
+        profile: Option<String>,
     },
     /// Replay every vector file against the in-process reference.
     Verify {
@@ -45,8 +46,9 @@ enum Command {
         /// Replay only this kind.
         #[arg(long)]
         only: Option<String>,
-        #[arg(long, default_value = "spec")]
-        profile: String,
+        /// Only this profile [default: every built-in profile].
+        #[arg(long)]
+        profile: Option<String>,
     },
     /// Run the conformance suite against an implementation (the built-in reference by default).
     Run {
@@ -82,8 +84,10 @@ enum Command {
         /// Write JUnit XML here.
         #[arg(long)]
         junit: Option<PathBuf>,
-        #[arg(long, default_value = "spec")]
-        profile: String,
+        /// Only this profile [default: every profile the SUT declares that the harness
+        /// knows, one after another].
+        #[arg(long)]
+        profile: Option<String>,
     },
     /// Serve the reference implementation over the JSON-lines protocol on stdin/stdout.
     Sut {
@@ -150,6 +154,14 @@ fn write_or_exit(path: &std::path::Path, text: &str) -> Result<(), ExitCode> {
     })
 }
 
+/// The named profile, or every built-in one.
+fn profiles_or_exit(name: Option<&str>) -> Result<Vec<Profile>, ExitCode> {
+    match name {
+        Some(name) => Ok(vec![profile_or_exit(name)?]),
+        None => Ok(Profile::all()),
+    }
+}
+
 fn profile_or_exit(name: &str) -> Result<Profile, ExitCode> {
     Profile::by_name(name).ok_or_else(|| {
         eprintln!(
@@ -174,9 +186,9 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
             check,
             profile,
         } => {
-            let profile = profile_or_exit(&profile)?;
+            let profiles = profiles_or_exit(profile.as_deref())?;
             let dir = out.unwrap_or_else(default_vectors);
-            let files = generate::generate_all(&profile);
+            let files = generate::generate_profiles(&profiles);
             if check {
                 let drifts = generate::check_all(&dir, &files);
                 for drift in &drifts {
@@ -215,15 +227,19 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
             only,
             profile,
         } => {
-            let profile = profile_or_exit(&profile)?;
+            let profiles = profiles_or_exit(profile.as_deref())?;
             let dir = vectors.unwrap_or_else(default_vectors);
-            let mut driver = InProcess::new(ReferenceSut::new(profile));
-            let results =
-                verify::replay_dir(&dir, &profile, only.as_deref(), &mut driver, |_, _, _| {})
-                    .map_err(|e| {
+            let mut results = Vec::new();
+            for profile in &profiles {
+                let mut driver = InProcess::new(ReferenceSut::new(*profile));
+                results.extend(
+                    verify::replay_dir(&dir, profile, only.as_deref(), &mut driver, |_, _, _| {})
+                        .map_err(|e| {
                         eprintln!("error: {e}");
                         ExitCode::FAILURE
-                    })?;
+                    })?,
+                );
+            }
             print!("{}", verify::render_table(&results));
             let (passed, failed, skipped) = verify::totals(&results);
             println!("{passed} passed, {failed} failed");
@@ -248,16 +264,19 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
             expected_deviations,
             profile,
         } => {
-            let profile = profile_or_exit(&profile)?;
+            let profiles = match profile.as_deref() {
+                Some(name) => vec![profile_or_exit(name)?],
+                None => Vec::new(),
+            };
             let options = run::RunOptions {
-                sut_command: sut.unwrap_or_else(|| reference_command(&profile, None)),
+                sut_command: sut.unwrap_or_else(|| reference_command(&Profile::spec(), None)),
                 vectors: vectors.unwrap_or_else(default_vectors),
                 only,
                 seed,
                 timeout: Duration::from_secs_f64(timeout.max(0.001)),
                 window,
                 max_restarts,
-                profile,
+                profiles,
             };
             let deviations = match &expected_deviations {
                 Some(path) => deviations::load(path).map_err(|e| {

@@ -48,12 +48,34 @@ fn file_names(dir: &Path, suffix: &str) -> Vec<String> {
     names
 }
 
-/// Every `vectors/*.json`, parsed once and shared by the tests: (file name, contents).
+/// Names of the sub-folders of `dir` other than `schema` (one per profile), sorted.
+fn profile_dirs(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry"))
+        .filter(|entry| entry.file_type().map(|t| t.is_dir()).unwrap_or(false))
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| name != "schema")
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every `vectors/<profile>/*.json` (and any stray `vectors/*.json`), parsed once and shared
+/// by the tests: (path relative to vectors/, contents).
 fn vector_files() -> &'static [(String, Value)] {
     static FILES: OnceLock<Vec<(String, Value)>> = OnceLock::new();
     FILES.get_or_init(|| {
         let dir = vectors_dir();
-        let files: Vec<(String, Value)> = file_names(&dir, ".json")
+        let mut names: Vec<String> = file_names(&dir, ".json");
+        for profile in profile_dirs(&dir) {
+            names.extend(
+                file_names(&dir.join(&profile), ".json")
+                    .into_iter()
+                    .map(|name| format!("{profile}/{name}")),
+            );
+        }
+        let files: Vec<(String, Value)> = names
             .into_iter()
             .map(|name| {
                 let value = read_json(&dir.join(&name));
@@ -254,7 +276,6 @@ fn vector_files_are_consistent() {
 
 #[test]
 fn every_kind_has_its_file_and_schema_and_nothing_else_exists() {
-    let spec = Profile::spec();
     let profiles: Vec<Profile> = Profile::names()
         .iter()
         .map(|name| Profile::by_name(name).expect("a profile the build names"))
@@ -264,7 +285,7 @@ fn every_kind_has_its_file_and_schema_and_nothing_else_exists() {
     let mut known_files: BTreeMap<String, &'static str> = BTreeMap::new();
     let mut known_schemas: BTreeSet<String> = BTreeSet::new();
     for kind in kinds::all() {
-        for profile in &profiles {
+        for profile in profiles.iter().filter(|p| kind.applies_to(p)) {
             known_files.insert(kind.file_name(profile), kind.name());
         }
         let schema = kind.schema_file();
@@ -275,25 +296,27 @@ fn every_kind_has_its_file_and_schema_and_nothing_else_exists() {
             ));
         }
         known_schemas.insert(schema.clone());
-        let file = kind.file_name(&spec);
-        match vector_files().iter().find(|(name, _)| *name == file) {
-            None => problems.push(format!(
-                "kind {}: its vector file vectors/{file} does not exist",
-                kind.name()
-            )),
-            Some((_, value)) => {
-                if value.get("kind").and_then(Value::as_str) != Some(kind.name()) {
-                    problems.push(format!(
-                        "{file}: at /kind: expected {:?}, found {}",
-                        kind.name(),
-                        value.get("kind").unwrap_or(&Value::Null)
-                    ));
-                }
-                if value.get("schema").and_then(Value::as_str) != Some(schema.as_str()) {
-                    problems.push(format!(
-                        "{file}: at /schema: expected {schema:?}, found {}",
-                        value.get("schema").unwrap_or(&Value::Null)
-                    ));
+        for profile in profiles.iter().filter(|p| kind.applies_to(p)) {
+            let file = kind.file_name(profile);
+            match vector_files().iter().find(|(name, _)| *name == file) {
+                None => problems.push(format!(
+                    "kind {}: its vector file vectors/{file} does not exist",
+                    kind.name()
+                )),
+                Some((_, value)) => {
+                    if value.get("kind").and_then(Value::as_str) != Some(kind.name()) {
+                        problems.push(format!(
+                            "{file}: at /kind: expected {:?}, found {}",
+                            kind.name(),
+                            value.get("kind").unwrap_or(&Value::Null)
+                        ));
+                    }
+                    if value.get("schema").and_then(Value::as_str) != Some(schema.as_str()) {
+                        problems.push(format!(
+                            "{file}: at /schema: expected {schema:?}, found {}",
+                            value.get("schema").unwrap_or(&Value::Null)
+                        ));
+                    }
                 }
             }
         }
@@ -358,7 +381,7 @@ fn breakages() -> Vec<Breakage> {
     vec![
         Breakage {
             what: "a test without result",
-            file: "dh_spec.json",
+            file: "spec/dh.json",
             apply: |f| {
                 object(first_test(f)).remove("result");
             },
@@ -366,7 +389,7 @@ fn breakages() -> Vec<Breakage> {
         },
         Breakage {
             what: "an uppercase hex string",
-            file: "dh_spec.json",
+            file: "spec/dh.json",
             apply: |f| {
                 let private = first_test(f)["private"].as_str().expect("private");
                 first_test(f)["private"] = json!(private.to_uppercase());
@@ -375,13 +398,13 @@ fn breakages() -> Vec<Breakage> {
         },
         Breakage {
             what: "a hex string of odd length",
-            file: "dh_spec.json",
+            file: "spec/dh.json",
             apply: |f| first_test(f)["public"] = json!("abc"),
             expect_at: "/testGroups/0/tests/0/public",
         },
         Breakage {
             what: "a 31-byte key where 32 bytes are required",
-            file: "dh_spec.json",
+            file: "spec/dh.json",
             apply: |f| {
                 let shared = first_test(f)["shared"].as_str().expect("shared")[2..].to_string();
                 first_test(f)["shared"] = json!(shared);
@@ -390,19 +413,19 @@ fn breakages() -> Vec<Breakage> {
         },
         Breakage {
             what: "an unknown field in a test",
-            file: "dh_spec.json",
+            file: "spec/dh.json",
             apply: |f| first_test(f)["sharedSecret"] = json!("00"),
             expect_at: "/testGroups/0/tests/0",
         },
         Breakage {
             what: "an unknown error kind",
-            file: "dh_spec.json",
+            file: "spec/dh.json",
             apply: |f| first_invalid_test(f)["error"] = json!("bad_key"),
             expect_at: "/testGroups/1/tests/0/error",
         },
         Breakage {
             what: "an invalid test without error",
-            file: "dh_spec.json",
+            file: "spec/dh.json",
             apply: |f| {
                 object(first_invalid_test(f)).remove("error");
             },
@@ -410,25 +433,25 @@ fn breakages() -> Vec<Breakage> {
         },
         Breakage {
             what: "an unknown result",
-            file: "dh_spec.json",
+            file: "spec/dh.json",
             apply: |f| first_test(f)["result"] = json!("ok"),
             expect_at: "/testGroups/0/tests/0/result",
         },
         Breakage {
             what: "a tcId of 0",
-            file: "dh_spec.json",
+            file: "spec/dh.json",
             apply: |f| first_test(f)["tcId"] = json!(0),
             expect_at: "/testGroups/0/tests/0/tcId",
         },
         Breakage {
             what: "a wrong kind in the file header",
-            file: "dh_spec.json",
+            file: "spec/dh.json",
             apply: |f| f["kind"] = json!("kdf_rk"),
             expect_at: "/kind",
         },
         Breakage {
             what: "a profile without a parameter",
-            file: "dh_spec.json",
+            file: "spec/dh.json",
             apply: |f| {
                 object(&mut f["profile"]["limits"]).remove("maxSkip");
             },
@@ -436,7 +459,7 @@ fn breakages() -> Vec<Breakage> {
         },
         Breakage {
             what: "a state snapshot with an unknown party and a negative counter",
-            file: "x3dh_session_spec.json",
+            file: "spec/x3dh_session.json",
             apply: |f| {
                 let step = &mut first_test(f)["steps"][0];
                 step["party"] = json!("carol");
@@ -446,7 +469,7 @@ fn breakages() -> Vec<Breakage> {
         },
         Breakage {
             what: "a state snapshot missing MKSKIPPED",
-            file: "x3dh_session_spec.json",
+            file: "spec/x3dh_session.json",
             apply: |f| {
                 object(&mut first_test(f)["setup"]["bobState"]).remove("MKSKIPPED");
             },
@@ -454,7 +477,7 @@ fn breakages() -> Vec<Breakage> {
         },
         Breakage {
             what: "a valid decrypt step without its plaintext",
-            file: "x3dh_session_spec.json",
+            file: "spec/x3dh_session.json",
             apply: |f| {
                 let steps = first_test(f)["steps"].as_array_mut().expect("steps");
                 let step = steps
@@ -510,7 +533,7 @@ fn broken_copies_fail_schema_validation() {
 
 #[test]
 fn broken_copies_fail_consistency_checks() {
-    let file = "dh_spec.json";
+    let file = "spec/dh.json";
     let original = read_json(&vectors_dir().join(file));
     assert_eq!(consistency_problems(file, &original), Vec::<String>::new());
 

@@ -66,8 +66,8 @@ fn the_reference_replays_every_vector_and_the_set_is_complete() {
 #[test]
 fn a_corrupted_vector_is_reported_with_its_tc_id_and_field() {
     let dir = std::env::temp_dir().join(format!("ratchet-vectors-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let text = std::fs::read_to_string(vectors_dir().join("kdf_ck_spec.json")).unwrap();
+    std::fs::create_dir_all(dir.join("spec")).unwrap();
+    let text = std::fs::read_to_string(vectors_dir().join("spec/kdf_ck.json")).unwrap();
     let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mk = value["testGroups"][0]["tests"][2]["steps"][0]["mk"]
         .as_str()
@@ -79,7 +79,7 @@ fn a_corrupted_vector_is_reported_with_its_tc_id_and_field() {
         &mk[1..]
     );
     value["testGroups"][0]["tests"][2]["steps"][0]["mk"] = serde_json::json!(flipped);
-    std::fs::write(dir.join("kdf_ck_spec.json"), value.to_string()).unwrap();
+    std::fs::write(dir.join("spec/kdf_ck.json"), value.to_string()).unwrap();
     let profile = Profile::spec();
     let mut driver = InProcess::new(ReferenceSut::new(profile));
     let results = replay_dir(&dir, &profile, Some("kdf_ck"), &mut driver, |_, _, _| {}).unwrap();
@@ -94,16 +94,16 @@ fn a_corrupted_vector_is_reported_with_its_tc_id_and_field() {
 #[test]
 fn a_malformed_vector_file_names_its_path_and_json_path() {
     let dir = std::env::temp_dir().join(format!("ratchet-vectors-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let text = std::fs::read_to_string(vectors_dir().join("kdf_rk_spec.json")).unwrap();
+    std::fs::create_dir_all(dir.join("spec")).unwrap();
+    let text = std::fs::read_to_string(vectors_dir().join("spec/kdf_rk.json")).unwrap();
     let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
     value["testGroups"][1]["tests"][4]["rk"] = serde_json::json!("not hex");
-    std::fs::write(dir.join("kdf_rk_spec.json"), value.to_string()).unwrap();
+    std::fs::write(dir.join("spec/kdf_rk.json"), value.to_string()).unwrap();
     let profile = Profile::spec();
     let mut driver = InProcess::new(ReferenceSut::new(profile));
     let err = replay_dir(&dir, &profile, Some("kdf_rk"), &mut driver, |_, _, _| {}).unwrap_err();
     std::fs::remove_dir_all(&dir).ok();
     let message = err.to_string();
-    assert!(message.contains("kdf_rk_spec.json"), "{message}");
+    assert!(message.contains("spec/kdf_rk.json"), "{message}");
     assert!(message.contains("testGroups[1].tests[4].rk"), "{message}");
 }

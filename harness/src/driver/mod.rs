@@ -8,6 +8,7 @@
 //! in-process reference, or (see `subprocess`) any implementation behind stdin/stdout.
 
 pub mod hex_bytes;
+pub mod profile_scope;
 pub mod protocol;
 pub mod subprocess;
 pub mod sut;

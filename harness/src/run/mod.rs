@@ -19,6 +19,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use ratchet_ref::Profile;
 
+use crate::driver::profile_scope::ProfileScope;
 use crate::driver::protocol::PROTOCOL_VERSION;
 use crate::driver::subprocess::{SubprocessConfig, SubprocessDriver};
 use crate::driver::{Driver, SutFailure};
@@ -39,7 +40,8 @@ pub struct RunOptions {
     pub timeout: Duration,
     pub window: usize,
     pub max_restarts: usize,
-    pub profile: Profile,
+    /// The profiles to run; empty: every profile the SUT declares that the harness knows.
+    pub profiles: Vec<Profile>,
 }
 
 fn empty_report(options: &RunOptions, caps: Option<&crate::driver::Capabilities>) -> RunReport {
@@ -50,7 +52,12 @@ fn empty_report(options: &RunOptions, caps: Option<&crate::driver::Capabilities>
     RunReport {
         harness_version: env!("CARGO_PKG_VERSION").into(),
         protocol_version: PROTOCOL_VERSION,
-        profile: options.profile.name.into(),
+        profile: options
+            .profiles
+            .iter()
+            .map(|p| p.name)
+            .collect::<Vec<_>>()
+            .join(", "),
         sut: SutInfo::new(&options.sut_command, caps.unwrap_or(&fallback)),
         kinds: Vec::new(),
         scenarios: Vec::new(),
@@ -83,68 +90,103 @@ pub fn run(options: &RunOptions) -> Result<RunReport, ReplayError> {
     };
     let caps = driver.capabilities().clone();
     let mut report = empty_report(options, Some(&caps));
-    if !caps.profiles.iter().any(|p| p == options.profile.name) {
-        report.fatal = Some(SutFailure {
-            diagnosis: "profile_not_supported".into(),
-            detail: format!(
-                "the SUT declares profiles {:?}, not {:?}; choose one with --profile",
-                caps.profiles, options.profile.name
-            ),
-        });
-        report.tally();
-        return Ok(report);
-    }
+    let profiles = match choose_profiles(&options.profiles, &caps.profiles) {
+        Ok(profiles) => profiles,
+        Err(detail) => {
+            report.fatal = Some(SutFailure {
+                diagnosis: "profile_not_supported".into(),
+                detail,
+            });
+            report.tally();
+            return Ok(report);
+        }
+    };
+    report.profile = profiles
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(", ");
     let interactive = std::io::stderr().is_terminal();
     let only_scenarios = options.only.as_deref() == Some(ONLY_SCENARIOS);
-    if !only_scenarios {
-        let bar = interactive.then(|| {
-            let bar = ProgressBar::new(0);
-            bar.set_style(
-                ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            );
-            bar
-        });
-        let mut last_kind = String::new();
-        report.kinds = verify::replay_dir(
-            &options.vectors,
-            &options.profile,
-            options.only.as_deref(),
-            &mut driver,
-            |kind, done, total| {
-                if kind != last_kind {
-                    last_kind = kind.to_string();
-                    match &bar {
-                        Some(bar) => {
-                            bar.set_prefix(kind.to_string());
-                            bar.set_length(total as u64);
+    for profile in &profiles {
+        let mut scoped = ProfileScope::new(&mut driver, profile.name);
+        if !only_scenarios {
+            let bar = interactive.then(|| {
+                let bar = ProgressBar::new(0);
+                bar.set_style(
+                    ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                bar
+            });
+            let mut last_kind = String::new();
+            report.kinds.extend(verify::replay_dir(
+                &options.vectors,
+                profile,
+                options.only.as_deref(),
+                &mut scoped,
+                |kind, done, total| {
+                    if kind != last_kind {
+                        last_kind = kind.to_string();
+                        match &bar {
+                            Some(bar) => {
+                                bar.set_prefix(format!("{}/{kind}", profile.name));
+                                bar.set_length(total as u64);
+                            }
+                            None => eprintln!("replaying {}/{kind} ({total} tests)", profile.name),
                         }
-                        None => eprintln!("replaying {kind} ({total} tests)"),
+                    }
+                    if let Some(bar) = &bar {
+                        bar.set_position(done as u64);
+                    }
+                },
+            )?);
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+        }
+        if options.only.is_none() || only_scenarios {
+            let mut last = String::new();
+            let results = scenarios::run_all(&mut scoped, *profile, options.seed, |name| {
+                if name != last {
+                    last = name.to_string();
+                    if !interactive {
+                        eprintln!("scenario {}/{name}", profile.name);
                     }
                 }
-                if let Some(bar) = &bar {
-                    bar.set_position(done as u64);
-                }
-            },
-        )?;
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
+            });
+            report
+                .scenarios
+                .extend(results.iter().map(ScenarioRecord::from));
         }
-    }
-    if options.only.is_none() || only_scenarios {
-        let mut last = String::new();
-        let results = scenarios::run_all(&mut driver, options.profile, options.seed, |name| {
-            if name != last {
-                last = name.to_string();
-                if !interactive {
-                    eprintln!("scenario {name}");
-                }
-            }
-        });
-        report.scenarios = results.iter().map(ScenarioRecord::from).collect();
     }
     report.incidents = std::mem::take(&mut driver.incidents);
     report.tally();
     Ok(report)
+}
+
+/// The profiles a run covers: those asked for (each must be declared by the SUT), or every
+/// declared profile the harness knows. Err says why none can run.
+pub fn choose_profiles(asked: &[Profile], declared: &[String]) -> Result<Vec<Profile>, String> {
+    if !asked.is_empty() {
+        if let Some(missing) = asked.iter().find(|p| !declared.iter().any(|d| d == p.name)) {
+            return Err(format!(
+                "the SUT declares profiles {declared:?}, not {:?}; choose one with --profile",
+                missing.name
+            ));
+        }
+        return Ok(asked.to_vec());
+    }
+    let known: Vec<Profile> = declared
+        .iter()
+        .filter_map(|name| Profile::by_name(name))
+        .collect();
+    if known.is_empty() {
+        return Err(format!(
+            "the SUT declares profiles {declared:?}, none of which this harness knows ({})",
+            Profile::names().join(", ")
+        ));
+    }
+    Ok(known)
 }

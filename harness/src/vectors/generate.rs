@@ -15,10 +15,15 @@ pub struct GeneratedFile {
     pub text: String,
 }
 
+/// Every vector file of every profile in `profiles`, profile by profile.
+pub fn generate_profiles(profiles: &[Profile]) -> Vec<GeneratedFile> {
+    profiles.iter().flat_map(generate_all).collect()
+}
+
 /// Every vector file for `profile`, in registry order (generation runs in parallel, the
 /// result does not depend on the thread count).
 pub fn generate_all(profile: &Profile) -> Vec<GeneratedFile> {
-    kinds::all()
+    kinds::for_profile(profile)
         .into_par_iter()
         .map(|kind| GeneratedFile {
             name: kind.file_name(profile),
@@ -29,9 +34,12 @@ pub fn generate_all(profile: &Profile) -> Vec<GeneratedFile> {
 
 /// Writes the files into `dir`.
 pub fn write_all(dir: &Path, files: &[GeneratedFile]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
     for file in files {
-        std::fs::write(dir.join(&file.name), &file.text)?;
+        let path = dir.join(&file.name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, &file.text)?;
     }
     Ok(())
 }

@@ -66,6 +66,8 @@ pub struct TestRecord {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct KindResult {
     pub kind: String,
+    /// The profile whose vector file this is.
+    pub profile: String,
     pub file: String,
     pub passed: usize,
     pub failed: usize,
@@ -83,6 +85,17 @@ pub struct KindResult {
     pub sut_diagnoses: Vec<(u64, String)>,
     /// Every test, in file order.
     pub tests: Vec<TestRecord>,
+}
+
+impl KindResult {
+    /// `kind` for the `spec` profile, `profile/kind` for the others.
+    pub fn label(&self) -> String {
+        if self.profile == "spec" || self.profile.is_empty() {
+            self.kind.clone()
+        } else {
+            format!("{}/{}", self.profile, self.kind)
+        }
+    }
 }
 
 /// Errors that stop a replay before it starts.
@@ -120,7 +133,10 @@ pub fn replay_dir(
         }
     }
     let mut results = Vec::new();
-    for kind in all.iter().filter(|k| only.is_none_or(|o| o == k.name())) {
+    for kind in all
+        .iter()
+        .filter(|k| k.applies_to(profile) && only.is_none_or(|o| o == k.name()))
+    {
         let file_name = kind.file_name(profile);
         let path = dir.join(&file_name);
         if !path.exists() {
@@ -138,6 +154,7 @@ pub fn replay_dir(
         let planned = kind.plan(&path.display().to_string(), &text, driver.capabilities())?;
         let mut result = KindResult {
             kind: kind.name().into(),
+            profile: profile.name.into(),
             file: path.display().to_string(),
             ..KindResult::default()
         };
@@ -204,7 +221,7 @@ pub fn render_table(results: &[KindResult]) -> String {
     for r in results {
         out.push_str(&format!(
             "{:<14} {:>7} {:>7} {:>7} {:>7} {:>9} {:>8}\n",
-            r.kind,
+            r.label(),
             r.passed,
             r.failed,
             r.not_applicable,

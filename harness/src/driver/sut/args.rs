@@ -146,6 +146,8 @@ pub struct SessionCreate {
 pub struct SessionEncrypt {
     pub session: String,
     pub plaintext: Hex,
+    /// Associated data; families without it (Olm) may leave it out.
+    #[serde(default)]
     pub ad: Hex,
 }
 
@@ -153,6 +155,8 @@ pub struct SessionEncrypt {
 pub struct SessionDecrypt {
     pub session: String,
     pub message: Hex,
+    /// Associated data; families without it (Olm) may leave it out.
+    #[serde(default)]
     pub ad: Hex,
     #[serde(default)]
     pub keys: Vec<Hex>,
@@ -175,4 +179,72 @@ pub struct SessionDhRatchet {
     pub header: HeaderFields,
     #[serde(default)]
     pub keys: Vec<Hex>,
+}
+
+// Olm (`triple_dh` key agreement, Olm message format).
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TripleDhInitiate {
+    pub identity_private: Hex,
+    pub base_key_private: Hex,
+    pub peer_identity_key: Hex,
+    pub peer_one_time_key: Hex,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TripleDhRespond {
+    pub identity_private: Hex,
+    pub one_time_private: Hex,
+    pub peer_identity_key: Hex,
+    pub peer_base_key: Hex,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageEncrypt {
+    pub mk: Hex,
+    pub ratchet_key: Hex,
+    pub n: u32,
+    pub plaintext: Hex,
+}
+
+#[derive(Deserialize)]
+pub struct MessageDecrypt {
+    pub mk: Hex,
+    pub message: Hex,
+}
+
+/// `session_create` of a family whose key agreement is Olm's triple DH.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TripleDhSessionCreate {
+    pub session: String,
+    pub role: Role,
+    pub identity_private: Hex,
+    #[serde(default)]
+    pub peer_identity_key: Option<Hex>,
+    #[serde(default)]
+    pub peer_one_time_key: Option<Hex>,
+    #[serde(default)]
+    pub one_time_private: Option<Hex>,
+    #[serde(default)]
+    pub message: Option<Hex>,
+    #[serde(default)]
+    pub keys: Vec<Hex>,
+}
+
+/// `session_encrypt` with the keys a lazily made sending chain may draw.
+#[derive(Deserialize)]
+pub struct SessionEncryptKeys {
+    #[serde(default)]
+    pub keys: Vec<Hex>,
+}
+
+/// The message kind of `session_decrypt` (Olm: `prekey` or `normal`).
+#[derive(Deserialize)]
+pub struct MessageType {
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
 }

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod mutants;
+pub mod olm_ops;
 pub mod reference;
 pub mod stdio;
 

@@ -13,8 +13,10 @@ use ratchet_ref::{Profile, QueuedKeySource, Session, SessionSnapshot};
 use serde_json::{json, Map, Value};
 
 use super::args::{self, parse, HeaderFields, Role};
+use super::olm_ops;
 use crate::driver::hex_bytes::Hex;
 use crate::driver::protocol::{protocol_error, OpError, Request, Response, PROTOCOL_VERSION};
+use ratchet_ref::profile::{KeyAgreement, MessageFormat};
 
 /// Most sessions one SUT process keeps open.
 pub const MAX_SESSIONS: usize = 4096;
@@ -43,6 +45,11 @@ pub const OPS: &[&str] = &[
     "session_import",
     "session_dh_ratchet",
     "session_close",
+    "triple_dh_initiate",
+    "triple_dh_respond",
+    "message_encrypt",
+    "message_decrypt",
+    "prekey_message_parse",
 ];
 
 /// The reference implementation as a SUT.
@@ -59,7 +66,8 @@ fn key32(value: &Hex, what: &str) -> Result<[u8; 32], OpError> {
     value.array32(what).map_err(bad)
 }
 
-fn queue(keys: &[Hex]) -> Result<QueuedKeySource, OpError> {
+/// The injected keys of a request, as a key source.
+pub(crate) fn queue(keys: &[Hex]) -> Result<QueuedKeySource, OpError> {
     let mut queue = QueuedKeySource::new();
     for (i, key) in keys.iter().enumerate() {
         queue.push(key32(key, &format!("keys[{i}]"))?);
@@ -119,11 +127,30 @@ impl ReferenceSut {
         Response::line(id, &self.handle(&request))
     }
 
+    /// The profile a request names (`profile`), or this SUT's own. A mutant's profile keeps
+    /// its deliberate bugs when a request names it.
+    fn profile_of(&self, request: &Request) -> Result<Profile, OpError> {
+        match request.args.get("profile") {
+            None => Ok(self.profile),
+            Some(Value::String(name)) if name == self.profile.name => Ok(self.profile),
+            Some(Value::String(name)) => Profile::by_name(name).ok_or_else(|| {
+                bad(format!(
+                    "unknown profile {name:?}; this SUT implements {}",
+                    Profile::names().join(", ")
+                ))
+            }),
+            Some(_) => Err(bad("\"profile\" must be a string".into())),
+        }
+    }
+
     /// Handles a parsed request.
     pub fn handle(&mut self, request: &Request) -> Result<Value, OpError> {
         let a = &request.args;
         let op = request.op.as_str();
-        let p = self.profile;
+        let p = self.profile_of(request)?;
+        if let Some(result) = olm_ops::handle(&p, op, a) {
+            return result;
+        }
         match op {
             "hello" => Ok(self.hello()),
             "generate_dh" => {
@@ -174,6 +201,22 @@ impl ReferenceSut {
             "concat" => {
                 let r: args::Concat = parse(op, a)?;
                 Ok(json!({"concat": Hex(concat(r.ad.bytes(), &header_of(&r.header)?))}))
+            }
+            "message_parse" if matches!(p.wire, MessageFormat::Olm(_)) => {
+                olm_ops::message_parse(&p, op, a)
+            }
+            "session_create" if matches!(p.key_agreement, KeyAgreement::TripleDh { .. }) => {
+                if !a
+                    .get("session")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| self.sessions.contains_key(s))
+                    && self.sessions.len() >= MAX_SESSIONS
+                {
+                    return Err(bad(format!("at most {MAX_SESSIONS} sessions may be open")));
+                }
+                let (name, session, answer) = olm_ops::session_create(&p, op, a)?;
+                self.sessions.insert(name, session);
+                Ok(answer)
             }
             "message_parse" => {
                 let r: args::MessageParse = parse(op, a)?;
@@ -279,24 +322,32 @@ impl ReferenceSut {
             }
             "session_encrypt" => {
                 let r: args::SessionEncrypt = parse(op, a)?;
+                let keys = queue(&parse::<args::SessionEncryptKeys>(op, a)?.keys)?;
                 let session = self.session(&r.session)?;
-                let message = session.encrypt(r.plaintext.bytes(), r.ad.bytes())?;
-                Ok(json!({"message": Hex(message)}))
+                session.set_key_source(Box::new(keys));
+                let result = session.encrypt_typed(r.plaintext.bytes(), r.ad.bytes());
+                session.set_key_source(Box::new(QueuedKeySource::new()));
+                let (kind, message) = result?;
+                Ok(json!({"message": Hex(message), "type": olm_ops::kind_name(kind)}))
             }
             "session_decrypt" => {
                 let r: args::SessionDecrypt = parse(op, a)?;
+                let kind = olm_ops::message_kind(a, op)?;
                 let keys = queue(&r.keys)?;
                 let session = self.session(&r.session)?;
                 session.set_key_source(Box::new(keys));
-                let result = session.decrypt(r.message.bytes(), r.ad.bytes());
+                let result = session.decrypt_typed(kind, r.message.bytes(), r.ad.bytes());
                 session.set_key_source(Box::new(QueuedKeySource::new()));
                 Ok(json!({"plaintext": Hex(result?)}))
             }
             "session_export" => {
                 let r: args::SessionRef = parse(op, a)?;
-                let snapshot = self.session(&r.session)?.snapshot();
-                let state = serde_json::to_value(&snapshot)
-                    .map_err(|e| OpError::new("internal", e.to_string()))?;
+                let session = self.session(&r.session)?;
+                let state = match session.profile().key_agreement {
+                    KeyAgreement::TripleDh { .. } => serde_json::to_value(session.olm_state()),
+                    KeyAgreement::X3dh { .. } => serde_json::to_value(session.snapshot()),
+                }
+                .map_err(|e| OpError::new("internal", e.to_string()))?;
                 Ok(json!({ "state": state }))
             }
             "session_import" => {
@@ -355,7 +406,7 @@ impl ReferenceSut {
             "name": "ratchet-ref",
             "version": env!("CARGO_PKG_VERSION"),
             "protocolVersion": PROTOCOL_VERSION,
-            "profiles": [self.profile.name],
+            "profiles": Profile::names(),
             "ops": OPS,
             "limits": limits,
             "injectKeys": true,

@@ -117,6 +117,11 @@ impl KindSpec for AeadKind {
     const NAME: &'static str = "aead";
     type Test = AeadTest;
 
+    /// Shaped by the fixed header, X3DH or the DR-spec state snapshot.
+    fn applies_to(profile: &Profile) -> bool {
+        profile.fixed_header().is_some()
+    }
+
     fn header() -> Vec<String> {
         vec![
             "ENCRYPT(mk, plaintext, ad): HKDF-SHA256(salt = 32 zero bytes, ikm = mk, info = profile.aead.info) gives 80 bytes: encKey ‖ authKey ‖ iv.".into(),

@@ -73,6 +73,11 @@ impl KindSpec for DhRatchetKind {
     const NAME: &'static str = "dh_ratchet";
     type Test = DhRatchetTest;
 
+    /// Shaped by the fixed header, X3DH or the DR-spec state snapshot.
+    fn applies_to(profile: &Profile) -> bool {
+        profile.fixed_header().is_some()
+    }
+
     fn header() -> Vec<String> {
         vec![
             "DHRatchet(state, header): PN = Ns; Ns = Nr = 0; DHr = header.dh; RK, CKr = KDF_RK(RK, DH(DHs, DHr)); DHs = GENERATE_DH() (the injected newRatchetPrivate); RK, CKs = KDF_RK(RK, DH(DHs, DHr)).".into(),

@@ -117,6 +117,11 @@ impl KindSpec for HeaderKind {
     const NAME: &'static str = "header";
     type Test = HeaderTest;
 
+    /// Shaped by the fixed header, X3DH or the DR-spec state snapshot.
+    fn applies_to(profile: &Profile) -> bool {
+        profile.fixed_header().is_some()
+    }
+
     fn header() -> Vec<String> {
         vec![
             "HEADER = dh (32 bytes) ‖ pn (u32 big-endian) ‖ n (u32 big-endian), exactly 40 bytes.".into(),

@@ -74,6 +74,11 @@ impl KindSpec for KdfCkKind {
     const NAME: &'static str = "kdf_ck";
     type Test = KdfCkTest;
 
+    /// Every profile has this building block.
+    fn applies_to(_profile: &Profile) -> bool {
+        true
+    }
+
     fn header() -> Vec<String> {
         vec!["KDF_CK(ck): MK = HMAC-SHA256(ck, [profile.kdfCk.messageKeyInput]), CK' = HMAC-SHA256(ck, [profile.kdfCk.chainKeyInput]).".into()]
     }

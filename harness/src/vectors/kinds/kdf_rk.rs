@@ -77,6 +77,11 @@ impl KindSpec for KdfRkKind {
     const NAME: &'static str = "kdf_rk";
     type Test = KdfRkTest;
 
+    /// Every profile has this building block.
+    fn applies_to(_profile: &Profile) -> bool {
+        true
+    }
+
     fn header() -> Vec<String> {
         vec!["KDF_RK(rk, dh_out) = HKDF-SHA256(salt = rk, ikm = dh_out, info = profile.kdfRkInfo), 64 bytes: RK' = first 32, CK = last 32.".into()]
     }

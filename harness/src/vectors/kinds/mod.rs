@@ -32,8 +32,16 @@ pub trait KindSpec: Send + Sync + 'static {
     const NAME: &'static str;
     type Test: Serialize + DeserializeOwned + TestCase + SetTcId + Send + Sync;
 
+    /// Whether the kind has tests for `profile` (it asks the profile's variants: a kind of
+    /// the fixed header exists only where messages have one).
+    fn applies_to(profile: &Profile) -> bool;
+
     /// Lines describing the file, for people.
     fn header() -> Vec<String>;
+    /// The header for `profile`, where it depends on the profile's variants.
+    fn header_for(_profile: &Profile) -> Vec<String> {
+        Self::header()
+    }
     /// Every flag the kind's tests use.
     fn notes() -> BTreeMap<String, Note>;
     /// All test groups; tcIds are assigned afterwards, in order.
@@ -61,9 +69,11 @@ pub struct PlannedTest {
 /// The object-safe face of a kind.
 pub trait Kind: Send + Sync {
     fn name(&self) -> &'static str;
-    /// File name for a profile, e.g. `kdf_rk_spec.json`.
+    /// Whether the kind has tests for `profile`.
+    fn applies_to(&self, profile: &Profile) -> bool;
+    /// File path for a profile, relative to the vectors directory, e.g. `spec/kdf_rk.json`.
     fn file_name(&self, profile: &Profile) -> String {
-        format!("{}_{}.json", self.name(), profile.name)
+        format!("{}/{}.json", profile.name, self.name())
     }
     /// The complete file text (pretty JSON and a final newline).
     fn generate_text(&self, profile: &Profile) -> String;
@@ -104,7 +114,7 @@ pub fn build_file<K: KindSpec>(profile: &Profile) -> VectorFile<K::Test> {
             seed: hex::encode(seed),
         },
         number_of_tests: (next - 1) as usize,
-        header: K::header(),
+        header: K::header_for(profile),
         notes: K::notes(),
         test_groups: groups,
     }
@@ -113,6 +123,10 @@ pub fn build_file<K: KindSpec>(profile: &Profile) -> VectorFile<K::Test> {
 impl<K: KindSpec> Kind for KindOf<K> {
     fn name(&self) -> &'static str {
         K::NAME
+    }
+
+    fn applies_to(&self, profile: &Profile) -> bool {
+        K::applies_to(profile)
     }
 
     fn generate_text(&self, profile: &Profile) -> String {
@@ -148,6 +162,14 @@ impl<K: KindSpec> Kind for KindOf<K> {
             })
             .collect())
     }
+}
+
+/// The kinds that have tests for `profile`, in report order.
+pub fn for_profile(profile: &Profile) -> Vec<Box<dyn Kind>> {
+    all()
+        .into_iter()
+        .filter(|k| k.applies_to(profile))
+        .collect()
 }
 
 /// Every kind, in the order reports list them.

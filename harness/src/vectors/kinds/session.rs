@@ -279,6 +279,11 @@ impl KindSpec for SessionKind {
     const NAME: &'static str = "session";
     type Test = SessionTest;
 
+    /// Shaped by the fixed header, X3DH or the DR-spec state snapshot.
+    fn applies_to(profile: &Profile) -> bool {
+        profile.fixed_header().is_some() && profile.x3dh().is_some()
+    }
+
     fn header() -> Vec<String> {
         vec![
             "Two parties start from setup: Alice runs RatchetInitAlice(SK, bobRatchetPublic) drawing aliceInitialKey; Bob runs RatchetInitBob(SK, bob ratchet key pair).".into(),

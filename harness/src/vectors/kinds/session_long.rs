@@ -163,6 +163,11 @@ impl KindSpec for SessionLongKind {
     const NAME: &'static str = "session_long";
     type Test = SessionLongTest;
 
+    /// Shaped by the fixed header, X3DH or the DR-spec state snapshot.
+    fn applies_to(profile: &Profile) -> bool {
+        profile.fixed_header().is_some() && profile.x3dh().is_some()
+    }
+
     fn header() -> Vec<String> {
         vec![
             "A long conversation from setup (as in the session kind). Replay the actions, inject keys as the actions say, hash every output as described, and compare the checkpoints and the final digest; then compare both final states.".into(),

@@ -234,6 +234,11 @@ impl KindSpec for X3dhKind {
     const NAME: &'static str = "x3dh";
     type Test = X3dhTest;
 
+    /// Shaped by the fixed header, X3DH or the DR-spec state snapshot.
+    fn applies_to(profile: &Profile) -> bool {
+        profile.x3dh().is_some()
+    }
+
     fn header() -> Vec<String> {
         vec![
             "Identity keys are Ed25519 (seed → public key per RFC 8032). In DH they act as X25519 keys: private = SHA-512(seed)[0..32], public = Montgomery u = (1+y)/(1-y) of the Ed25519 point.".into(),

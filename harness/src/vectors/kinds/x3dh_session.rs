@@ -52,6 +52,11 @@ impl KindSpec for X3dhSessionKind {
     const NAME: &'static str = "x3dh_session";
     type Test = X3dhSessionTest;
 
+    /// Shaped by the fixed header, X3DH or the DR-spec state snapshot.
+    fn applies_to(profile: &Profile) -> bool {
+        profile.x3dh().is_some() && profile.fixed_header().is_some()
+    }
+
     fn header() -> Vec<String> {
         vec![
             "X3DH as in the x3dh kind gives SK and AD. Then RatchetInitAlice(SK, SPK_B) and RatchetInitBob(SK, SPK_B key pair); every message uses AD as its associated data.".into(),
