@@ -349,7 +349,7 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
         }
         Command::Mutants { vectors } => {
             let dir = vectors.unwrap_or_else(default_vectors);
-            let outcomes = mutation::evaluate_all(&dir, Profile::spec()).map_err(|e| {
+            let outcomes = mutation::evaluate_profiles(&dir, &Profile::all()).map_err(|e| {
                 eprintln!("error: {e}");
                 ExitCode::from(2)
             })?;

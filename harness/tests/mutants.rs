@@ -4,20 +4,39 @@
 use std::path::PathBuf;
 
 use ratchet_harness::driver::sut::mutants::ALL;
-use ratchet_harness::run::mutation::evaluate_all;
+use ratchet_harness::run::mutation::{evaluate_all, evaluate_profiles};
 use ratchet_ref::Profile;
 
 #[test]
 fn every_mutant_is_caught() {
     assert!(ALL.len() >= 15, "only {} mutants", ALL.len());
     let vectors = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors"));
-    let outcomes = evaluate_all(&vectors, Profile::spec()).unwrap();
+    let outcomes = evaluate_profiles(&vectors, &Profile::all()).unwrap();
     let missed: Vec<&str> = outcomes
         .iter()
         .filter(|o| !o.caught())
         .map(|o| o.mutant.name)
         .collect();
     assert!(missed.is_empty(), "mutants not caught: {missed:?}");
+}
+
+#[test]
+fn olm_has_its_own_mutants_and_every_one_is_caught() {
+    let vectors = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors"));
+    let olm = evaluate_all(&vectors, Profile::olm()).unwrap();
+    let olm_only: Vec<&str> = ALL
+        .iter()
+        .filter(|m| (m.applies_to)(&Profile::olm()) && !(m.applies_to)(&Profile::spec()))
+        .map(|m| m.name)
+        .collect();
+    assert!(olm_only.len() >= 2, "Olm-specific mutants: {olm_only:?}");
+    assert!(olm.len() >= 15, "only {} mutants apply to olm", olm.len());
+    let missed: Vec<&str> = olm
+        .iter()
+        .filter(|o| !o.caught())
+        .map(|o| o.mutant.name)
+        .collect();
+    assert!(missed.is_empty(), "olm mutants not caught: {missed:?}");
 }
 
 #[test]

@@ -51,7 +51,8 @@ fn the_reference_passes_everything_and_both_reports_parse() {
     assert_eq!(report["totals"]["failed"], 0);
     assert!(report["totals"]["passed"].as_u64().unwrap() >= 1000);
     assert_eq!(report["sut"]["name"], "ratchet-ref");
-    assert_eq!(report["scenarios"].as_array().unwrap().len(), 16);
+    // 8 scenarios in both roles, for each of the two built-in profiles.
+    assert_eq!(report["scenarios"].as_array().unwrap().len(), 32);
 
     let xml = std::fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
@@ -163,7 +164,7 @@ fn a_sut_that_writes_non_json_mid_run_is_diagnosed() {
 #[test]
 fn a_stderr_flood_is_reported_and_does_not_block_the_run() {
     let sut = format!("'{HARNESS}' sut --chaos stderr-flood@2");
-    let output = run(&["--sut", &sut, "--only", "kdf_ck"]);
+    let output = run(&["--sut", &sut, "--only", "kdf_ck", "--profile", "spec"]);
     let out = text(&output);
     assert!(output.status.success(), "{out}");
     assert!(out.contains("stderr_flood"), "{out}");
@@ -221,7 +222,7 @@ fn expected_deviations_keep_the_run_green_and_are_still_reported() {
     );
 
     // Without the file the same run fails.
-    let output = run(&["--sut", &sut, "--only", "kdf_ck"]);
+    let output = run(&["--sut", &sut, "--only", "kdf_ck", "--profile", "spec"]);
     assert!(!output.status.success());
 
     // A listed deviation whose check passes is reported as no longer occurring.

@@ -34,6 +34,9 @@ pub struct Capabilities {
     pub import_state: bool,
     /// Declared reasons why some ops or kinds are not supported (op or kind → reason).
     pub not_applicable: Vec<(String, String)>,
+    /// `limitsByProfile`: a SUT serving several profiles may give each its own limits
+    /// (profile → maxSkip, maxStoredKeys); `limits` holds for the others.
+    pub limits_by_profile: Vec<(String, Option<u64>, Option<u64>)>,
 }
 
 impl Capabilities {
@@ -81,7 +84,36 @@ impl Capabilities {
             export_state: flag("exportState"),
             import_state: flag("importState"),
             not_applicable,
+            limits_by_profile: body
+                .get("limitsByProfile")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(name, l)| {
+                            (
+                                name.clone(),
+                                l.get("maxSkip").and_then(Value::as_u64),
+                                l.get("maxStoredKeys").and_then(Value::as_u64),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
+    }
+
+    /// These capabilities as they hold for `profile`: its own limits where the SUT gave them.
+    pub fn for_profile(&self, profile: &str) -> Capabilities {
+        let mut caps = self.clone();
+        if let Some((_, max_skip, max_stored)) = self
+            .limits_by_profile
+            .iter()
+            .find(|(name, _, _)| name == profile)
+        {
+            caps.max_skip = *max_skip;
+            caps.max_stored_keys = *max_stored;
+        }
+        caps
     }
 
     /// True when the SUT declared `op`.

@@ -9,18 +9,25 @@ use super::{Answer, Capabilities, Driver};
 pub struct ProfileScope<'a> {
     inner: &'a mut dyn Driver,
     profile: &'static str,
+    capabilities: Capabilities,
 }
 
 impl<'a> ProfileScope<'a> {
     /// Wraps `inner` for requests of `profile`.
     pub fn new(inner: &'a mut dyn Driver, profile: &'static str) -> ProfileScope<'a> {
-        ProfileScope { inner, profile }
+        let capabilities = inner.capabilities().for_profile(profile);
+        ProfileScope {
+            inner,
+            profile,
+            capabilities,
+        }
     }
 }
 
 impl Driver for ProfileScope<'_> {
+    /// The SUT's capabilities, with this profile's own limits.
     fn capabilities(&self) -> &Capabilities {
-        self.inner.capabilities()
+        &self.capabilities
     }
 
     fn call_batch(&mut self, requests: &[(String, Value)]) -> Vec<Answer> {

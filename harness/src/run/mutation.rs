@@ -16,6 +16,8 @@ use crate::vectors::verify::{self, ReplayError};
 #[derive(Debug, Clone)]
 pub struct MutantOutcome {
     pub mutant: Mutant,
+    /// The profile the mutant was run in.
+    pub profile: &'static str,
     /// Vector kinds (with failure counts) and scenarios that failed.
     pub caught_by: Vec<String>,
     /// The first failure, for the table.
@@ -61,19 +63,37 @@ pub fn evaluate(
     }
     Ok(MutantOutcome {
         mutant: *mutant,
+        profile: profile.name,
         caught_by,
         first_failure,
     })
 }
 
-/// Every mutant.
+/// Every mutant that can exist in `profile`.
 pub fn evaluate_all(vectors: &Path, profile: Profile) -> Result<Vec<MutantOutcome>, ReplayError> {
-    ALL.iter().map(|m| evaluate(m, vectors, profile)).collect()
+    ALL.iter()
+        .filter(|m| (m.applies_to)(&profile))
+        .map(|m| evaluate(m, vectors, profile))
+        .collect()
+}
+
+/// Every mutant in every profile where it can exist, profile by profile.
+pub fn evaluate_profiles(
+    vectors: &Path,
+    profiles: &[Profile],
+) -> Result<Vec<MutantOutcome>, ReplayError> {
+    let mut outcomes = Vec::new();
+    for profile in profiles {
+        outcomes.extend(evaluate_all(vectors, *profile)?);
+    }
+    Ok(outcomes)
 }
 
 /// A Markdown table of the outcomes.
 pub fn markdown(outcomes: &[MutantOutcome]) -> String {
-    let mut out = String::from("| mutant | bug | caught by | first failure |\n|---|---|---|---|\n");
+    let mut out = String::from(
+        "| profile | mutant | bug | caught by | first failure |\n|---|---|---|---|---|\n",
+    );
     for o in outcomes {
         let kinds: Vec<&str> = o
             .caught_by
@@ -90,7 +110,8 @@ pub fn markdown(outcomes: &[MutantOutcome]) -> String {
             caught.push_str(&format!("{scenarios} live scenario runs"));
         }
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} |\n",
+            "| {} | `{}` | {} | {} | {} |\n",
+            o.profile,
             o.mutant.name,
             o.mutant.description,
             if o.caught() {
@@ -103,7 +124,7 @@ pub fn markdown(outcomes: &[MutantOutcome]) -> String {
     }
     let caught = outcomes.iter().filter(|o| o.caught()).count();
     out.push_str(&format!(
-        "\n{caught} of {} mutants caught.\n",
+        "\n{caught} of {} mutant runs caught.\n",
         outcomes.len()
     ));
     out

@@ -3,7 +3,10 @@
 //! they also judge SUTs that can only use their own randomness.
 
 use ratchet_ref::primitives::generate_dh_from_bytes;
-use ratchet_ref::primitives::{Header, RootKey};
+use ratchet_ref::primitives::{DhKeyPair, Header, RootKey};
+use ratchet_ref::profile::{KeyAgreement, MessageFormat, SenderRatchet};
+use ratchet_ref::session::MessageKind;
+use ratchet_ref::triple_dh::{inbound_session, outbound_session};
 use ratchet_ref::{ErrorKind, Profile, Session};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -43,11 +46,47 @@ type Step<T> = Result<T, Stop>;
 /// A conversation between the SUT and a reference peer.
 struct Live<'a> {
     driver: &'a mut dyn Driver,
-    peer: Session,
+    profile: Profile,
+    /// The reference peer; an Olm responder exists only once the first pre-key message has
+    /// arrived (`peer_inbound` holds its identity and one-time keys until then).
+    peer: Option<Session>,
+    peer_inbound: Option<(DhKeyPair, DhKeyPair)>,
     session: String,
+    /// An Olm SUT responder is created from its first pre-key message: its identity and
+    /// one-time private keys until then.
+    sut_inbound: Option<(Hex, Hex)>,
     ad: Vec<u8>,
     rng: VectorRng,
     step: usize,
+}
+
+/// Olm's transport tells pre-key from normal messages; the harness knows the layout (a
+/// pre-key message's second field is the base key, tag 0x12, right after the 32-byte
+/// one-time key).
+fn kind_of(profile: &Profile, message: &[u8]) -> MessageKind {
+    match profile.wire {
+        MessageFormat::Olm(_) if message.get(35) == Some(&0x12) => MessageKind::PreKey,
+        _ => MessageKind::Normal,
+    }
+}
+
+/// Where the ratchet message starts: after a pre-key message's envelope (whose fields carry
+/// no MAC, so tampering them proves nothing), else at 0.
+fn ratchet_message_offset(profile: &Profile, message: &[u8]) -> usize {
+    match (&profile.wire, kind_of(profile, message)) {
+        (MessageFormat::Olm(format), MessageKind::PreKey) => {
+            ratchet_ref::primitives::OlmPreKeyMessage::parse(message, format.version_byte)
+                .map_or(0, |m| message.len() - m.message.len())
+        }
+        _ => 0,
+    }
+}
+
+fn kind_name(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Normal => "normal",
+        MessageKind::PreKey => "prekey",
+    }
 }
 
 fn fail(step: usize, what: &str, field: &str, expected: String, got: String) -> Stop {
@@ -84,7 +123,8 @@ impl Live<'_> {
     fn sut_send(&mut self, plaintext: &[u8]) -> Step<Vec<u8>> {
         self.step += 1;
         let step = self.step;
-        let args = json!({"session": self.session, "plaintext": Hex::from(plaintext), "ad": Hex(self.ad.clone())});
+        let keys = self.keys();
+        let args = json!({"session": self.session, "plaintext": Hex::from(plaintext), "ad": Hex(self.ad.clone()), "keys": keys});
         match self.call("session_encrypt", args)? {
             Ok(body) => body
                 .get("message")
@@ -113,7 +153,30 @@ impl Live<'_> {
     fn peer_receive(&mut self, message: &[u8], plaintext: &[u8]) -> Step<()> {
         self.step += 1;
         let step = self.step;
-        match self.peer.decrypt(message, &self.ad) {
+        let outcome = match (&mut self.peer, self.peer_inbound.take()) {
+            (Some(peer), inbound) => {
+                self.peer_inbound = inbound;
+                peer.decrypt_typed(kind_of(&self.profile, message), message, &self.ad)
+            }
+            (None, Some((identity, one_time))) => {
+                let keys = Box::new(VectorRng::new(self.rng.key()));
+                match inbound_session(self.profile, &identity, &one_time, message, keys) {
+                    Ok((peer, plaintext)) => {
+                        self.peer = Some(peer);
+                        Ok(plaintext)
+                    }
+                    Err(e) => {
+                        self.peer_inbound = Some((identity, one_time));
+                        Err(e)
+                    }
+                }
+            }
+            (None, None) => Err(ratchet_ref::Error::new(
+                ErrorKind::InvalidState,
+                "the reference peer has no session",
+            )),
+        };
+        match outcome {
             Ok(p) if p == plaintext => Ok(()),
             Ok(p) => Err(fail(
                 step,
@@ -133,12 +196,29 @@ impl Live<'_> {
     }
 
     fn peer_send(&mut self, plaintext: &[u8]) -> Vec<u8> {
-        self.peer.encrypt(plaintext, &self.ad).unwrap_or_default()
+        match &mut self.peer {
+            Some(peer) => peer.encrypt(plaintext, &self.ad).unwrap_or_default(),
+            None => Vec::new(),
+        }
     }
 
     fn sut_decrypt(&mut self, message: &[u8], ad: &[u8]) -> Step<Result<Vec<u8>, OpError>> {
+        if let Some((identity, one_time)) = self.sut_inbound.clone() {
+            let args = json!({"session": self.session, "role": "responder", "identityPrivate": identity, "oneTimePrivate": one_time, "message": Hex::from(message)});
+            let outcome = self.call("session_create", args)?;
+            if outcome.is_ok() {
+                self.sut_inbound = None;
+            }
+            return Ok(outcome.map(|body| {
+                body.get("plaintext")
+                    .and_then(Value::as_str)
+                    .and_then(|h| hex::decode(h).ok())
+                    .unwrap_or_default()
+            }));
+        }
         let keys = self.keys();
-        let args = json!({"session": self.session, "message": Hex::from(message), "ad": Hex::from(ad), "keys": keys});
+        let kind = kind_name(kind_of(&self.profile, message));
+        let args = json!({"session": self.session, "message": Hex::from(message), "ad": Hex::from(ad), "keys": keys, "type": kind});
         Ok(self.call("session_decrypt", args)?.map(|body| {
             body.get("plaintext")
                 .and_then(Value::as_str)
@@ -304,31 +384,56 @@ fn scenarios() -> Vec<(&'static str, Body)> {
         }),
         ("tampering", |l, _, _| {
             let ad = l.ad.clone();
-            for (what, at) in [
-                ("header ratchet key", 5usize),
-                ("header pn", 35),
-                ("header n", 38),
-                ("ciphertext", Header::LEN + 2),
-                ("tag", usize::MAX),
-            ] {
+            let has_ad = matches!(l.profile.wire, MessageFormat::FixedHeader(_));
+            // Where each field is: the fixed header's, or Olm's (version, 0x0A 0x20 key,
+            // 0x10 chain index, 0x22 length, ciphertext, 8-byte MAC).
+            let places: [(&str, usize); 5] = if has_ad {
+                [
+                    ("header ratchet key", 5),
+                    ("header pn", 35),
+                    ("header n", 38),
+                    ("ciphertext", Header::LEN + 2),
+                    ("tag", usize::MAX),
+                ]
+            } else {
+                [
+                    ("ratchet key", 5),
+                    ("version byte", 0),
+                    ("chain index", 35),
+                    ("ciphertext", 40),
+                    ("mac", usize::MAX),
+                ]
+            };
+            // A new ratchet key while the SUT has no sending chain is refused before any
+            // MAC can be checked, where the family draws its ratchet key lazily.
+            let mut allowed = vec![ErrorKind::AuthFailed, ErrorKind::InvalidKey];
+            if l.profile.sender_ratchet == SenderRatchet::AtNextSend {
+                allowed.extend([
+                    ErrorKind::InvalidState,
+                    ErrorKind::Malformed,
+                    ErrorKind::Duplicate,
+                ]);
+            }
+            for (what, at) in places {
                 let genuine = l.peer_send(what.as_bytes());
                 let mut bad = genuine.clone();
-                let at = if at == usize::MAX { bad.len() - 1 } else { at };
+                let at = if at == usize::MAX {
+                    bad.len() - 1
+                } else {
+                    at + ratchet_message_offset(&l.profile, &genuine)
+                };
                 bad[at] ^= 0x01;
-                l.sut_reject(
-                    &format!("tampered {what}"),
-                    &bad,
-                    &ad,
-                    &[ErrorKind::AuthFailed, ErrorKind::InvalidKey],
-                )?;
-                let mut wrong_ad = ad.clone();
-                wrong_ad[0] ^= 0x01;
-                l.sut_reject(
-                    "wrong associated data",
-                    &genuine,
-                    &wrong_ad,
-                    &[ErrorKind::AuthFailed],
-                )?;
+                l.sut_reject(&format!("tampered {what}"), &bad, &ad, &allowed)?;
+                if has_ad {
+                    let mut wrong_ad = ad.clone();
+                    wrong_ad[0] ^= 0x01;
+                    l.sut_reject(
+                        "wrong associated data",
+                        &genuine,
+                        &wrong_ad,
+                        &[ErrorKind::AuthFailed],
+                    )?;
+                }
                 l.sut_receive(&genuine, what.as_bytes())?;
                 let reply = l.sut_send(what.as_bytes())?;
                 l.peer_receive(&reply, what.as_bytes())?;
@@ -422,33 +527,75 @@ fn start<'a>(
     let session = format!("live-{name}-{role:?}").to_lowercase();
     let inject = driver.capabilities().inject_keys;
     let peer_keys = Box::new(VectorRng::new(rng.key()));
-    let (args, peer) = match role {
-        SutRole::Initiator => {
+    let mut peer_inbound = None;
+    let mut sut_inbound = None;
+    let (args, peer) = match (role, profile.key_agreement) {
+        (SutRole::Initiator, KeyAgreement::TripleDh { .. }) => {
+            // The reference is Bob: his session comes from the SUT's first pre-key message.
+            let identity = generate_dh_from_bytes(rng.key());
+            let one_time = generate_dh_from_bytes(rng.key());
+            let mut args = json!({"session": session, "role": "initiator",
+                "identityPrivate": Hex::from(rng.key()),
+                "peerIdentityKey": Hex::from(identity.public.0),
+                "peerOneTimeKey": Hex::from(one_time.public.0)});
+            if inject {
+                args["keys"] = json!([Hex::from(rng.key()), Hex::from(rng.key())]);
+            }
+            peer_inbound = Some((identity, one_time));
+            (Some(args), None)
+        }
+        (SutRole::Responder, KeyAgreement::TripleDh { .. }) => {
+            // The SUT is Bob: created from the reference's first pre-key message.
+            let identity = rng.key();
+            let one_time = rng.key();
+            let peer = outbound_session(
+                profile,
+                &generate_dh_from_bytes(rng.key()),
+                &generate_dh_from_bytes(identity).public,
+                &generate_dh_from_bytes(one_time).public,
+                peer_keys,
+            )
+            .map_err(|e| Stop::NotApplicable(format!("reference peer: {e}")))?;
+            sut_inbound = Some((Hex::from(identity), Hex::from(one_time)));
+            (None, Some(peer.session))
+        }
+        (SutRole::Initiator, KeyAgreement::X3dh { .. }) => {
             let mut args = json!({"session": session, "role": "initiator", "sk": Hex::from(sk), "peerRatchetKey": Hex::from(bob.public.0)});
             if inject {
                 args["keys"] = json!([Hex::from(rng.key())]);
             }
             (
-                args,
-                Session::init_bob(profile, RootKey::from_bytes(sk), bob, peer_keys),
+                Some(args),
+                Some(Session::init_bob(
+                    profile,
+                    RootKey::from_bytes(sk),
+                    bob,
+                    peer_keys,
+                )),
             )
         }
-        SutRole::Responder => {
+        (SutRole::Responder, KeyAgreement::X3dh { .. }) => {
             let args = json!({"session": session, "role": "responder", "sk": Hex::from(sk), "ratchetPrivate": Hex::from(*bob.private.expose())});
             let peer = Session::init_alice(profile, RootKey::from_bytes(sk), bob.public, peer_keys)
                 .map_err(|e| Stop::NotApplicable(format!("reference peer: {e}")))?;
-            (args, peer)
+            (Some(args), Some(peer))
         }
     };
     let mut live = Live {
         driver,
+        profile,
         peer,
+        peer_inbound,
         session,
+        sut_inbound,
         ad,
         rng,
         step: 0,
     };
     live.step += 1;
+    let Some(args) = args else {
+        return Ok(live);
+    };
     match live.call("session_create", args)? {
         Ok(_) => Ok(live),
         Err(e) => Err(fail(
@@ -470,26 +617,9 @@ pub fn run_all(
 ) -> Vec<ScenarioResult> {
     let mut results = Vec::new();
     let needed = ["session_create", "session_encrypt", "session_decrypt"];
-    // The reference plays the peer from SK and a ratchet key (session_create with `sk`);
-    // a family whose sessions start from its own key agreement needs its own set-up.
-    let unsupported_family = profile.x3dh().is_none().then(|| {
-        format!(
-            "live scenarios for profile {} are not implemented yet: the reference peer starts \
-             sessions from SK and a ratchet key, which this family's key agreement does not give",
-            profile.name
-        )
-    });
     for (index, (name, body)) in scenarios().into_iter().enumerate() {
         for role in [SutRole::Initiator, SutRole::Responder] {
             progress(name);
-            if let Some(reason) = &unsupported_family {
-                results.push(ScenarioResult {
-                    name,
-                    role,
-                    verdict: Verdict::NotApplicable(reason.clone()),
-                });
-                continue;
-            }
             let caps = driver.capabilities().clone();
             if let Some(op) = needed.iter().find(|op| !caps.supports(op)) {
                 results.push(ScenarioResult {

@@ -1,7 +1,7 @@
 //! Mutants: deliberately broken variants of the reference, each a known class of bug. The
 //! suite's own test runs the harness against every one and requires each to be caught.
 
-use ratchet_ref::profile::KeyAgreement;
+use ratchet_ref::profile::{KeyAgreement, MessageFormat, SenderRatchet, SessionStart};
 use ratchet_ref::Profile;
 
 /// One mutant.
@@ -10,6 +10,41 @@ pub struct Mutant {
     pub name: &'static str,
     pub description: &'static str,
     change: fn(&mut Profile),
+    /// The profiles where the bug can exist (it asks the profile's variants: a header that
+    /// is not authenticated needs a header; Olm's version byte needs Olm's format).
+    pub applies_to: fn(&Profile) -> bool,
+}
+
+fn every(_: &Profile) -> bool {
+    true
+}
+
+fn fixed_header(p: &Profile) -> bool {
+    p.fixed_header().is_some()
+}
+
+fn x3dh(p: &Profile) -> bool {
+    p.x3dh().is_some()
+}
+
+fn olm_format(p: &Profile) -> bool {
+    matches!(p.wire, MessageFormat::Olm(_))
+}
+
+fn sends_on_first_chain(p: &Profile) -> bool {
+    p.session_start == SessionStart::SendOnFirstChain
+}
+
+fn sender_ratchet_at_receive(p: &Profile) -> bool {
+    p.sender_ratchet == SenderRatchet::AtReceive
+}
+
+fn rejects_low_order(p: &Profile) -> bool {
+    p.reject_non_contributory_dh
+}
+
+fn tag_longer_than_8(p: &Profile) -> bool {
+    p.aead.mac_len > 8
 }
 
 impl Mutant {
@@ -27,66 +62,79 @@ pub const ALL: &[Mutant] = &[
         name: "mac_not_checked",
         description: "DECRYPT ignores the authentication tag",
         change: |p| p.faults.mac_not_checked = true,
+        applies_to: every,
     },
     Mutant {
         name: "mac_prefix_only",
         description: "DECRYPT compares only the first 8 bytes of the tag",
         change: |p| p.faults.mac_prefix_only = true,
+        applies_to: tag_longer_than_8,
     },
     Mutant {
         name: "padding_not_checked",
         description: "DECRYPT strips PKCS#7 padding without checking it",
         change: |p| p.faults.padding_not_checked = true,
+        applies_to: every,
     },
     Mutant {
         name: "header_not_authenticated",
         description: "the header is not part of the authenticated data",
         change: |p| p.faults.header_not_authenticated = true,
+        applies_to: fixed_header,
     },
     Mutant {
         name: "chain_key_not_advanced",
         description: "RatchetEncrypt never advances the sending chain: message keys are reused",
         change: |p| p.faults.chain_key_not_advanced = true,
+        applies_to: every,
     },
     Mutant {
         name: "no_dh_ratchet_step",
         description: "a message on a new ratchet key is decrypted on the old receiving chain",
         change: |p| p.faults.no_dh_ratchet_step = true,
+        applies_to: every,
     },
     Mutant {
         name: "stale_ratchet_key",
         description: "a new ratchet key is generated but the old one derives the sending chain",
         change: |p| p.faults.stale_ratchet_key = true,
+        applies_to: sender_ratchet_at_receive,
     },
     Mutant {
         name: "pn_not_recorded",
         description: "PN is not recorded at a DH ratchet step",
         change: |p| p.faults.pn_not_recorded = true,
+        applies_to: fixed_header,
     },
     Mutant {
         name: "skipped_keys_not_stored",
         description: "skipped message keys are not stored",
         change: |p| p.faults.skipped_keys_not_stored = true,
+        applies_to: every,
     },
     Mutant {
         name: "skipped_keys_not_deleted",
         description: "a used skipped message key is kept, so replays decrypt",
         change: |p| p.faults.skipped_keys_not_deleted = true,
+        applies_to: every,
     },
     Mutant {
         name: "state_kept_after_failure",
         description: "a message that fails authentication still advances the receiving chain",
         change: |p| p.faults.state_kept_after_failure = true,
+        applies_to: every,
     },
     Mutant {
         name: "signature_not_verified",
         description: "X3DH does not verify the signed prekey signature",
         change: |p| p.faults.signature_not_verified = true,
+        applies_to: x3dh,
     },
     Mutant {
         name: "one_time_prekey_ignored",
         description: "X3DH leaves the one-time prekey (DH4) out of SK",
         change: |p| p.faults.one_time_prekey_ignored = true,
+        applies_to: x3dh,
     },
     Mutant {
         name: "kdf_ck_constants_swapped",
@@ -97,16 +145,19 @@ pub const ALL: &[Mutant] = &[
                 &mut p.kdf_ck.chain_key_input,
             )
         },
+        applies_to: every,
     },
     Mutant {
         name: "wrong_root_kdf_label",
         description: "KDF_RK's HKDF info label is wrong",
         change: |p| p.kdf_rk_info = "ratchet-conformance/spec/Root",
+        applies_to: every,
     },
     Mutant {
         name: "wrong_message_key_label",
         description: "ENCRYPT's HKDF info label is wrong",
         change: |p| p.aead.info = "ratchet-conformance/spec/message keys",
+        applies_to: every,
     },
     Mutant {
         name: "wrong_x3dh_label",
@@ -116,21 +167,43 @@ pub const ALL: &[Mutant] = &[
                 x3dh.info = "ratchet-conformance/spec/X3DH";
             }
         },
+        applies_to: x3dh,
     },
     Mutant {
         name: "small_order_keys_accepted",
         description: "an all-zero DH output (small-order peer key) is accepted",
         change: |p| p.reject_non_contributory_dh = false,
+        applies_to: rejects_low_order,
     },
     Mutant {
         name: "max_skip_not_enforced",
         description: "any number of message keys may be skipped",
         change: |p| p.limits.max_skip = u32::MAX,
+        applies_to: every,
     },
     Mutant {
         name: "skipped_keys_never_evicted",
         description: "the skipped-key store has no cap",
         change: |p| p.limits.max_stored_keys = usize::MAX,
+        applies_to: every,
+    },
+    Mutant {
+        name: "mac_without_version",
+        description: "Olm: the MAC covers the payload but not the version byte",
+        change: |p| p.faults.mac_without_version = true,
+        applies_to: olm_format,
+    },
+    Mutant {
+        name: "dh_step_at_first_chain",
+        description: "Olm: Alice performs a DH step at init (against Bob's one-time key) instead of sending on C0,0",
+        change: |p| p.faults.dh_step_at_first_chain = true,
+        applies_to: sends_on_first_chain,
+    },
+    Mutant {
+        name: "counter_not_reset",
+        description: "a new sending chain continues the previous chain's message numbers (a PN-style running counter)",
+        change: |p| p.faults.counter_not_reset = true,
+        applies_to: every,
     },
 ];
 

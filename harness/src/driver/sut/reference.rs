@@ -402,6 +402,15 @@ impl ReferenceSut {
             "maxStoredKeys".into(),
             json!(self.profile.limits.max_stored_keys),
         );
+        let by_profile: Map<String, Value> = Profile::all()
+            .iter()
+            .map(|p| {
+                (
+                    p.name.to_string(),
+                    json!({"maxSkip": p.limits.max_skip, "maxStoredKeys": p.limits.max_stored_keys}),
+                )
+            })
+            .collect();
         json!({
             "name": "ratchet-ref",
             "version": env!("CARGO_PKG_VERSION"),
@@ -409,6 +418,7 @@ impl ReferenceSut {
             "profiles": Profile::names(),
             "ops": OPS,
             "limits": limits,
+            "limitsByProfile": by_profile,
             "injectKeys": true,
             "exportState": true,
             "importState": true,

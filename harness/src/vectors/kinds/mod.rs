@@ -21,9 +21,12 @@ pub mod dh_ratchet;
 pub mod header;
 pub mod kdf_ck;
 pub mod kdf_rk;
+pub mod olm_session;
+pub mod olm_transcript;
 pub mod session;
 pub mod session_long;
 pub mod transcript;
+pub mod triple_dh;
 pub mod x3dh;
 pub mod x3dh_session;
 
@@ -185,6 +188,8 @@ pub fn all() -> Vec<Box<dyn Kind>> {
         Box::new(KindOf::<session::SessionKind>(PhantomData)),
         Box::new(KindOf::<session_long::SessionLongKind>(PhantomData)),
         Box::new(KindOf::<x3dh_session::X3dhSessionKind>(PhantomData)),
+        Box::new(KindOf::<triple_dh::TripleDhKind>(PhantomData)),
+        Box::new(KindOf::<olm_session::OlmSessionKind>(PhantomData)),
     ]
 }
 
