@@ -215,12 +215,12 @@ pub fn replay_dir(
 /// A plain-text table, one row per kind, and the closing line.
 pub fn render_table(results: &[KindResult]) -> String {
     let mut out = format!(
-        "{:<14} {:>7} {:>7} {:>7} {:>7} {:>9} {:>8}\n",
+        "{:<22} {:>7} {:>7} {:>7} {:>7} {:>9} {:>8}\n",
         "kind", "passed", "failed", "n/a", "sut err", "deviation", "invalid"
     );
     for r in results {
         out.push_str(&format!(
-            "{:<14} {:>7} {:>7} {:>7} {:>7} {:>9} {:>8}\n",
+            "{:<22} {:>7} {:>7} {:>7} {:>7} {:>9} {:>8}\n",
             r.label(),
             r.passed,
             r.failed,

@@ -22,6 +22,7 @@ pub mod header;
 pub mod kdf_ck;
 pub mod kdf_rk;
 pub mod olm_session;
+pub mod olm_session_long;
 pub mod olm_transcript;
 pub mod session;
 pub mod session_long;
@@ -190,6 +191,7 @@ pub fn all() -> Vec<Box<dyn Kind>> {
         Box::new(KindOf::<x3dh_session::X3dhSessionKind>(PhantomData)),
         Box::new(KindOf::<triple_dh::TripleDhKind>(PhantomData)),
         Box::new(KindOf::<olm_session::OlmSessionKind>(PhantomData)),
+        Box::new(KindOf::<olm_session_long::OlmSessionLongKind>(PhantomData)),
     ]
 }
 

@@ -323,6 +323,14 @@ impl OlmTranscript {
         self.deliver_allowing(party, message, kind, &[])
     }
 
+    /// Both parties' current states (Bob's once his session exists).
+    pub fn states(&self) -> (OlmSessionState, Option<OlmSessionState>) {
+        (
+            self.alice.olm_state(),
+            self.bob.as_ref().map(Session::olm_state),
+        )
+    }
+
     /// Invalid (with the first failing step's error) when any step must fail.
     pub fn outcome(&self) -> (Outcome, Option<ErrorKind>) {
         match self.steps.iter().find(|s| s.result == Outcome::Invalid) {
