@@ -488,6 +488,30 @@ fn breakages() -> Vec<Breakage> {
             },
             expect_at: "/testGroups/0/tests/0/steps/2",
         },
+        Breakage {
+            what: "a valid Olm message test without the ratchet key message_encrypt needs",
+            file: "olm/olm_message.json",
+            apply: |f| {
+                object(first_test(f)).remove("ratchetKey");
+            },
+            expect_at: "/testGroups/0/tests/0",
+        },
+        Breakage {
+            what: "an Olm message test whose parse fails without an error kind",
+            file: "olm/olm_message.json",
+            apply: |f| {
+                let parse = object(&mut first_invalid_test(f)["parse"]);
+                parse.clear();
+                parse.insert("result".into(), json!("invalid"));
+            },
+            expect_at: "/testGroups/1/tests/0/parse",
+        },
+        Breakage {
+            what: "an invalid pre-key message test with a parsed base key",
+            file: "olm/olm_prekey_message.json",
+            apply: |f| first_invalid_test(f)["baseKey"] = json!("00".repeat(32)),
+            expect_at: "/testGroups/1/tests/0/baseKey",
+        },
     ]
 }
 

@@ -21,6 +21,8 @@ pub mod dh_ratchet;
 pub mod header;
 pub mod kdf_ck;
 pub mod kdf_rk;
+pub mod olm_message;
+pub mod olm_prekey_message;
 pub mod olm_session;
 pub mod olm_session_long;
 pub mod olm_transcript;
@@ -184,6 +186,10 @@ pub fn all() -> Vec<Box<dyn Kind>> {
         Box::new(KindOf::<kdf_ck::KdfCkKind>(PhantomData)),
         Box::new(KindOf::<aead::AeadKind>(PhantomData)),
         Box::new(KindOf::<header::HeaderKind>(PhantomData)),
+        Box::new(KindOf::<olm_message::OlmMessageKind>(PhantomData)),
+        Box::new(KindOf::<olm_prekey_message::OlmPreKeyMessageKind>(
+            PhantomData,
+        )),
         Box::new(KindOf::<x3dh::X3dhKind>(PhantomData)),
         Box::new(KindOf::<dh_ratchet::DhRatchetKind>(PhantomData)),
         Box::new(KindOf::<session::SessionKind>(PhantomData)),
