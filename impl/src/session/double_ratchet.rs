@@ -477,7 +477,7 @@ impl Session {
                         chain_index,
                         header.dh,
                         next_chain_key,
-                        header.n,
+                        header.n + 1,
                         staged,
                         None,
                     );
@@ -511,15 +511,15 @@ impl Session {
             chain_index,
             header.dh,
             next_chain_key,
-            header.n,
+            header.n + 1,
             staged,
             Some(sending),
         );
         Ok(plaintext)
     }
 
-    /// Commits a received message: the DH step (if any), the chain advance and the skipped
-    /// keys. `sending` is the new sending chain of a DR-spec step (`Some(None)` when the step
+    /// Commits a received message: the DH step (if any), the chain advance to `next_n` and
+    /// the skipped keys. `sending` is the new sending chain of a DR-spec step (`Some(None)` when the step
     /// leaves the session without one; `None` when the commit is the deliberate bug of a
     /// failed message).
     #[allow(clippy::too_many_arguments)]
@@ -529,18 +529,19 @@ impl Session {
         chain_index: Option<usize>,
         dh_key: DhPublicKey,
         next_chain_key: ChainKey,
-        n: u32,
+        next_n: u32,
         staged: Vec<(DhPublicKey, u32, MessageKey)>,
         sending: Option<Option<(DhKeyPair, RootKey, ChainKey)>>,
     ) {
         match (step, chain_index) {
             (Some(step), _) => {
                 let ns = self.sending.ns();
+                // A real step (not the failed-message bug) records PN = Ns.
+                if sending.is_some() && !crate::fault!(self.profile, pn_not_recorded) {
+                    self.pn = ns;
+                }
                 match sending {
                     Some(Some((dhs, rk, ck))) => {
-                        if !crate::fault!(self.profile, pn_not_recorded) {
-                            self.pn = ns;
-                        }
                         let first_ns = if crate::fault!(self.profile, counter_not_reset) {
                             ns
                         } else {
@@ -554,9 +555,6 @@ impl Session {
                         self.rk = rk;
                     }
                     Some(None) => {
-                        if !crate::fault!(self.profile, pn_not_recorded) {
-                            self.pn = ns;
-                        }
                         self.sending = SendingState::Inactive;
                         self.rk = step.root_key;
                     }
@@ -568,7 +566,7 @@ impl Session {
                 let dropped = self.receiving.push_newest(ReceivingChain {
                     dh: dh_key,
                     ck: next_chain_key,
-                    n: n + 1,
+                    n: next_n,
                 });
                 if let Some(chain) = dropped {
                     if self.skipped.scope() == StoredKeysScope::ReceivingChain {
@@ -579,7 +577,7 @@ impl Session {
             (None, Some(index)) => {
                 if let Some(chain) = self.receiving.get_mut(index) {
                     chain.ck = next_chain_key;
-                    chain.n = n + 1;
+                    chain.n = next_n;
                 }
             }
             (None, None) => {}
@@ -613,8 +611,6 @@ impl Session {
             SenderRatchet::AtNextSend => None,
         };
         let chain_key = step.chain_key.clone();
-        // The new chain starts at message 0: commit it as "message -1 received" would be
-        // awkward, so set it directly.
         self.commit_receive(
             Some(step),
             None,
@@ -624,9 +620,6 @@ impl Session {
             Vec::new(),
             Some(sending),
         );
-        if let Some(chain) = self.receiving.get_mut(0) {
-            chain.n = 0;
-        }
         Ok(())
     }
 

@@ -7,7 +7,9 @@ use ratchet_ref::primitives::wire::{self, MessageFields};
 use ratchet_ref::primitives::{generate_dh_from_bytes, DhPrivateKey, DhPublicKey, MessageKey};
 use ratchet_ref::profile::MessageFormat;
 use ratchet_ref::session::MessageKind;
-use ratchet_ref::triple_dh::{inbound_session, initiate, outbound_session, respond};
+use ratchet_ref::triple_dh::{
+    inbound_session, initiate, outbound_session, respond, TripleDhOutput,
+};
 use ratchet_ref::{Profile, Session};
 use serde_json::{json, Map, Value};
 
@@ -73,6 +75,15 @@ pub fn handle(
     Some(result)
 }
 
+/// The answer of both triple DH ops.
+fn agreement_json(out: &TripleDhOutput) -> Value {
+    json!({
+        "rootKey": Hex::from(*out.root_key.expose()),
+        "chainKey": Hex::from(*out.chain_key.expose()),
+        "dhOutputs": out.dh_outputs.iter().map(|d| Hex::from(*d.expose())).collect::<Vec<_>>(),
+    })
+}
+
 fn triple_dh_initiate(
     profile: &Profile,
     op: &str,
@@ -86,11 +97,7 @@ fn triple_dh_initiate(
         &public(&r.peer_identity_key)?,
         &public(&r.peer_one_time_key)?,
     )?;
-    Ok(json!({
-        "rootKey": Hex::from(*out.root_key.expose()),
-        "chainKey": Hex::from(*out.chain_key.expose()),
-        "dhOutputs": out.dh_outputs.iter().map(|d| Hex::from(*d.expose())).collect::<Vec<_>>(),
-    }))
+    Ok(agreement_json(&out))
 }
 
 fn triple_dh_respond(
@@ -106,11 +113,7 @@ fn triple_dh_respond(
         &public(&r.peer_identity_key)?,
         &public(&r.peer_base_key)?,
     )?;
-    Ok(json!({
-        "rootKey": Hex::from(*out.root_key.expose()),
-        "chainKey": Hex::from(*out.chain_key.expose()),
-        "dhOutputs": out.dh_outputs.iter().map(|d| Hex::from(*d.expose())).collect::<Vec<_>>(),
-    }))
+    Ok(agreement_json(&out))
 }
 
 fn message_encrypt(profile: &Profile, op: &str, a: &Map<String, Value>) -> Result<Value, OpError> {
