@@ -15,6 +15,8 @@
 
 pub mod checks;
 pub mod driver_request;
+pub mod sut_output;
+pub mod vector_file;
 
 pub use checks::{
     check_aead_decrypt, check_decrypt, check_decrypt_structured, check_header_decode,

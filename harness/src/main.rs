@@ -8,6 +8,9 @@ use ratchet_harness::driver::sut::mutants;
 use ratchet_harness::driver::sut::stdio::{serve_with_chaos, Chaos};
 use ratchet_harness::driver::sut::ReferenceSut;
 use ratchet_harness::driver::InProcess;
+use ratchet_harness::driver::{interruption, signals};
+use ratchet_harness::run::exit_code::{self, RunExit};
+use ratchet_harness::run::report as run_report;
 use ratchet_harness::run::{self, deviations, mutation, throughput};
 use ratchet_harness::vectors::{generate, verify};
 use ratchet_ref::Profile;
@@ -51,6 +54,7 @@ enum Command {
         profile: Option<String>,
     },
     /// Run the conformance suite against an implementation (the built-in reference by default).
+    #[command(after_help = exit_code::HELP)]
     Run {
         /// Shell command that starts the SUT speaking the JSON-lines protocol on
         /// stdin/stdout [default: this binary's `sut`].
@@ -65,12 +69,21 @@ enum Command {
         /// Seed of the live scenarios' randomness.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Longest wait for any one answer, in seconds.
-        #[arg(long, default_value_t = 10.0)]
+        /// Longest wait for any one answer, in seconds (more than 0, at most 3600).
+        #[arg(long, default_value_t = 10.0, value_parser = timeout_seconds)]
         timeout: f64,
-        /// Most requests in flight at once (pipelining); 1 sends one at a time.
-        #[arg(long, default_value_t = 32)]
+        /// Most requests in flight at once (pipelining), 1 to 4096; 1 sends one at a time.
+        #[arg(long, default_value_t = 32, value_parser = window_size)]
         window: usize,
+        /// Stop the whole run after this many seconds (more than 0, at most 604800), even
+        /// against a SUT that answers each request just within --timeout; the reports are
+        /// then partial and the exit status is 3.
+        #[arg(long, value_parser = deadline_seconds)]
+        deadline: Option<f64>,
+        /// Accept a run that tests nothing (every test not applicable, no tests in the
+        /// vector files, or a SUT that declares no ops) instead of failing it.
+        #[arg(long)]
+        allow_empty: bool,
         /// Most restarts of a failing SUT.
         #[arg(long, default_value_t = 5)]
         max_restarts: usize,
@@ -100,7 +113,8 @@ enum Command {
         #[arg(long)]
         list_mutants: bool,
         /// Misbehave on purpose (for testing the harness): MODE[@N] with MODE one of exit,
-        /// hang, garbage, wrong-id, endless-line, stderr-flood, at the N-th request.
+        /// hang, garbage, wrong-id, endless-line, stderr-flood, log-line, huge-error, at the
+        /// N-th request.
         #[arg(long, hide = true)]
         chaos: Option<String>,
     },
@@ -119,6 +133,89 @@ enum Command {
         #[arg(long, default_value_t = 20000)]
         requests: usize,
     },
+}
+
+/// Parses a number of seconds in `(0, max]`: 0, negative, NaN and infinite values make no
+/// sense as a wait and would panic in `Duration`.
+fn seconds_in(text: &str, max: f64, what: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{what} must be a number of seconds, like 10 or 2.5"))?;
+    if !value.is_finite() || value <= 0.0 || value > max {
+        return Err(format!(
+            "{what} must be more than 0 and at most {max} seconds, got {text}"
+        ));
+    }
+    Ok(value)
+}
+
+fn timeout_seconds(text: &str) -> Result<f64, String> {
+    seconds_in(text, 3600.0, "--timeout")
+}
+
+fn deadline_seconds(text: &str) -> Result<f64, String> {
+    seconds_in(text, 604_800.0, "--deadline")
+}
+
+fn window_size(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=4096).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--window must be a whole number from 1 to 4096 (requests in flight), got {text}"
+        )),
+    }
+}
+
+/// Checks before the run that a report can be written at `path` (so a typo does not cost a
+/// whole run), creating the file if it is missing but not truncating it.
+fn check_report_path(path: &std::path::Path, option: &str) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!(
+            "{option} {} is a directory; give a file name",
+            path.display()
+        ));
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map(drop)
+        .map_err(|e| {
+            format!(
+                "{option} {}: cannot write there: {e}; choose a writable path",
+                path.display()
+            )
+        })
+}
+
+/// Writes to stdout, ignoring a closed pipe (`| head`): the reports are already on disk, and
+/// `print!` would panic.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Why a run tested nothing, if it did.
+fn nothing_tested(report: &run_report::RunReport) -> Option<String> {
+    let t = &report.totals;
+    if t.passed + t.failed + t.expected_deviations > 0 {
+        return None;
+    }
+    let tests: usize = report.kinds.iter().map(|k| k.tests.len()).sum();
+    Some(if report.sut.ops.is_empty() {
+        "the SUT declared no ops in its hello".to_string()
+    } else if tests == 0 && report.scenarios.is_empty() {
+        "the vector files hold no tests".to_string()
+    } else {
+        format!(
+            "every test was not applicable ({} skipped; the n/a lines above say why)",
+            t.skipped
+        )
+    })
 }
 
 /// The vectors directory: `./vectors` when it exists, else the one in the source tree.
@@ -258,55 +355,89 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
             seed,
             timeout,
             window,
+            deadline,
+            allow_empty,
             max_restarts,
             report_json,
             junit,
             expected_deviations,
             profile,
         } => {
+            let could_not_run = |message: String| {
+                eprintln!("error: {message}");
+                ExitCode::from(RunExit::CouldNotRun)
+            };
             let profiles = match profile.as_deref() {
                 Some(name) => vec![profile_or_exit(name)?],
                 None => Vec::new(),
             };
+            if let Some(path) = &report_json {
+                check_report_path(path, "--report-json").map_err(could_not_run)?;
+            }
+            if let Some(path) = &junit {
+                check_report_path(path, "--junit").map_err(could_not_run)?;
+            }
+            let deviations = match &expected_deviations {
+                Some(path) => deviations::load(path).map_err(could_not_run)?,
+                None => Vec::new(),
+            };
+            if let Err(e) = signals::install() {
+                eprintln!("warning: cannot handle SIGINT/SIGTERM/SIGHUP ({e}); an interrupted run writes no report");
+            }
+            signals::become_subreaper();
+            if let Some(seconds) = deadline {
+                interruption::set_deadline(Duration::from_secs_f64(seconds));
+            }
             let options = run::RunOptions {
                 sut_command: sut.unwrap_or_else(|| reference_command(&Profile::spec(), None)),
                 vectors: vectors.unwrap_or_else(default_vectors),
                 only,
                 seed,
-                timeout: Duration::from_secs_f64(timeout.max(0.001)),
+                timeout: Duration::from_secs_f64(timeout),
                 window,
                 max_restarts,
                 profiles,
             };
-            let deviations = match &expected_deviations {
-                Some(path) => deviations::load(path).map_err(|e| {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                })?,
-                None => Vec::new(),
-            };
-            let mut report = run::run(&options).map_err(|e| {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            })?;
+            let mut report = run::run(&options).map_err(|e| could_not_run(e.to_string()))?;
             let unknown = deviations::apply(&mut report, &deviations);
+            // The reports go to disk first, both of them whatever happens to the other, and
+            // only then is anything printed to a stdout that may be a closed pipe.
+            let mut write_failed = false;
+            if let Some(path) = &report_json {
+                let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+                write_failed |= write_or_exit(path, &text).is_err();
+            }
+            if let Some(path) = &junit {
+                write_failed |= write_or_exit(path, &report.junit()).is_err();
+            }
             for check in &unknown {
                 eprintln!(
                     "warning: the deviations file names {check:?}, which this run does not have"
                 );
             }
-            print!("{}", report.render());
-            if let Some(path) = report_json {
-                let text = serde_json::to_string_pretty(&report).unwrap_or_default();
-                write_or_exit(&path, &text)?;
+            print_out(&report.render());
+            if let Some(why) = &report.interrupted {
+                let t = &report.totals;
+                eprintln!(
+                    "{why}: {} passed, {} failed, {} skipped before it stopped; the reports are partial",
+                    t.passed, t.failed, t.skipped
+                );
+                return Err(RunExit::Interrupted.into());
             }
-            if let Some(path) = junit {
-                write_or_exit(&path, &report.junit())?;
+            if report.fatal.is_some() || write_failed {
+                return Err(RunExit::CouldNotRun.into());
             }
-            if report.totals.failed > 0 || report.fatal.is_some() {
-                return Err(ExitCode::FAILURE);
+            if report.totals.failed > 0 {
+                return Err(RunExit::TestsFailed.into());
             }
-            Ok(ExitCode::SUCCESS)
+            if let Some(why) = nothing_tested(&report) {
+                if !allow_empty {
+                    eprintln!("error: nothing was tested: {why}. Check the SUT's hello (ops, injectKeys, profiles) and --only, or pass --allow-empty to accept a run that tests nothing");
+                    return Err(RunExit::CouldNotRun.into());
+                }
+                eprintln!("warning: nothing was tested: {why} (accepted: --allow-empty)");
+            }
+            Ok(RunExit::Passed.into())
         }
         Command::Sut {
             profile,
@@ -328,7 +459,7 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
                         eprintln!("error: unknown mutant {name:?}; `ratchet-harness sut --list-mutants` lists them");
                         return Err(ExitCode::from(2));
                     };
-                    ReferenceSut::new(m.apply(profile))
+                    ReferenceSut::mutant_of(profile, m.apply(profile))
                 }
             };
             let chaos = match chaos {

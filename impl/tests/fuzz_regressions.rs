@@ -104,9 +104,11 @@ fn regressions_directories_match_the_targets() {
         .collect();
     found.sort();
     let mut expected: Vec<String> = checks::TARGETS.iter().map(|t| t.name.to_string()).collect();
-    // driver_request needs ratchet-harness, so its inputs are replayed by
-    // harness/tests/fuzz_driver_request.rs instead.
-    expected.push("driver_request".to_string());
+    // driver_request, sut_output and vector_file need ratchet-harness, so their inputs are
+    // replayed by harness/tests/fuzz_<target>.rs instead.
+    for target in ["driver_request", "sut_output", "vector_file"] {
+        expected.push(target.to_string());
+    }
     expected.sort();
     assert_eq!(
         found, expected,

@@ -7,9 +7,12 @@
 //! A driver sends protocol requests to an implementation and returns its answers: the
 //! in-process reference, or (see `subprocess`) any implementation behind stdin/stdout.
 
+pub mod bounded_text;
 pub mod hex_bytes;
+pub mod interruption;
 pub mod profile_scope;
 pub mod protocol;
+pub mod signals;
 pub mod subprocess;
 pub mod sut;
 
@@ -40,65 +43,161 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
-    /// Reads the `ok` body of a `hello` response.
+    /// Reads the `ok` body of a `hello` response. A member of the wrong type or range is an
+    /// error naming it (a SUT protocol error), never silently treated as absent: a
+    /// `maxSkip` of `-1` or `"1000"` must not quietly skip the `max_skip` scenario.
     pub fn from_hello(body: &Value) -> Result<Capabilities, String> {
-        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
-        let flag = |key: &str| body.get(key).and_then(Value::as_bool).unwrap_or(false);
-        let name = text("name").ok_or("hello: \"name\" (string) is missing")?;
-        let ops: BTreeSet<String> = body
-            .get("ops")
-            .and_then(Value::as_array)
-            .ok_or("hello: \"ops\" (array of op names) is missing")?
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
-        let profiles = body
-            .get("profiles")
-            .and_then(Value::as_array)
-            .ok_or("hello: \"profiles\" (array of profile names) is missing")?
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
-        let limits = body.get("limits");
-        let not_applicable = body
-            .get("notApplicable")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        use crate::driver::bounded_text::{bounded, MAX_LABEL};
+        if !body.is_object() {
+            return Err(format!(
+                "hello: the answer must be an object, got {}",
+                crate::driver::shorten(body)
+            ));
+        }
+        let shown = |v: &Value| crate::driver::shorten(v);
+        let text = |key: &str, required: bool| -> Result<Option<String>, String> {
+            match body.get(key) {
+                None if required => Err(format!("hello: {key:?} (string) is missing")),
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(bounded(s, MAX_LABEL))),
+                Some(other) => Err(format!(
+                    "hello: {key:?} must be a string, got {}",
+                    shown(other)
+                )),
+            }
+        };
+        let flag = |key: &str| -> Result<bool, String> {
+            match body.get(key) {
+                None => Ok(false),
+                Some(Value::Bool(b)) => Ok(*b),
+                Some(other) => Err(format!(
+                    "hello: {key:?} must be true or false, got {}",
+                    shown(other)
+                )),
+            }
+        };
+        let names = |key: &str, what: &str| -> Result<Vec<String>, String> {
+            let list = body
+                .get(key)
+                .and_then(Value::as_array)
+                .ok_or(format!("hello: {key:?} (array of {what}) is missing"))?;
+            list.iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    v.as_str().map(str::to_string).ok_or(format!(
+                        "hello: {key}[{i}] must be a string ({what}), got {}",
+                        shown(v)
+                    ))
+                })
+                .collect()
+        };
+        match body.get("protocolVersion") {
+            Some(v) if v.as_u64().is_some() => {}
+            Some(other) => {
+                return Err(format!(
+                    "hello: \"protocolVersion\" must be a non-negative integer, got {}",
+                    shown(other)
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "hello: \"protocolVersion\" (integer, {}) is missing",
+                    crate::driver::protocol::PROTOCOL_VERSION
+                ))
+            }
+        }
+        let name = text("name", true)?.unwrap_or_default();
+        let ops: BTreeSet<String> = names("ops", "op names")?.into_iter().collect();
+        let profiles = names("profiles", "profile names")?;
+        let limits = match body.get("limits") {
+            None => None,
+            Some(l) if l.is_object() => Some(l),
+            Some(other) => {
+                return Err(format!(
+                    "hello: \"limits\" must be an object, got {}",
+                    shown(other)
+                ))
+            }
+        };
+        // maxSkip bounds a message counter (u32 in every profile); so does the store's size
+        // (the harness plans that many late messages, each a u32 counter).
+        let limit_in = |limits: Option<&Value>,
+                        place: &str,
+                        key: &str,
+                        max: u64|
+         -> Result<Option<u64>, String> {
+            match limits.and_then(|l| l.get(key)) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => match v.as_u64() {
+                    Some(n) if n <= max => Ok(Some(n)),
+                    _ => Err(format!(
+                        "hello: {place}.{key} must be an integer from 0 to {max}, got {}",
+                        shown(v)
+                    )),
+                },
+            }
+        };
+        let not_applicable = match body.get("notApplicable") {
+            None => Vec::new(),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(reason) => {
+                        Ok((bounded(k, MAX_LABEL), bounded(reason, MAX_LABEL)))
+                    }
+                    other => Err(format!(
+                        "hello: notApplicable.{} must be a string (the reason), got {}",
+                        bounded(k, MAX_LABEL),
+                        shown(other)
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(other) => {
+                return Err(format!(
+                    "hello: \"notApplicable\" must be an object (op or kind → reason), got {}",
+                    shown(other)
+                ))
+            }
+        };
+        let limits_by_profile = match body.get("limitsByProfile") {
+            None => Vec::new(),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(name, l)| {
+                    if !l.is_object() {
+                        return Err(format!(
+                            "hello: limitsByProfile.{} must be an object, got {}",
+                            bounded(name, MAX_LABEL),
+                            shown(l)
+                        ));
+                    }
+                    let place = format!("limitsByProfile.{}", bounded(name, MAX_LABEL));
+                    Ok((
+                        bounded(name, MAX_LABEL),
+                        limit_in(Some(l), &place, "maxSkip", u64::from(u32::MAX))?,
+                        limit_in(Some(l), &place, "maxStoredKeys", u64::from(u32::MAX))?,
+                    ))
+                })
+                .collect::<Result<_, _>>()?,
+            Some(other) => {
+                return Err(format!(
+                    "hello: \"limitsByProfile\" must be an object (profile → limits), got {}",
+                    shown(other)
+                ))
+            }
+        };
         Ok(Capabilities {
             name,
-            version: text("version").unwrap_or_default(),
+            version: text("version", false)?.unwrap_or_default(),
             profiles,
             ops,
-            max_skip: limits
-                .and_then(|l| l.get("maxSkip"))
-                .and_then(Value::as_u64),
-            max_stored_keys: limits
-                .and_then(|l| l.get("maxStoredKeys"))
-                .and_then(Value::as_u64),
-            inject_keys: flag("injectKeys"),
-            export_state: flag("exportState"),
-            import_state: flag("importState"),
+            max_skip: limit_in(limits, "limits", "maxSkip", u64::from(u32::MAX))?,
+            max_stored_keys: limit_in(limits, "limits", "maxStoredKeys", u64::from(u32::MAX))?,
+            inject_keys: flag("injectKeys")?,
+            export_state: flag("exportState")?,
+            import_state: flag("importState")?,
             not_applicable,
-            limits_by_profile: body
-                .get("limitsByProfile")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .map(|(name, l)| {
-                            (
-                                name.clone(),
-                                l.get("maxSkip").and_then(Value::as_u64),
-                                l.get("maxStoredKeys").and_then(Value::as_u64),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            limits_by_profile,
         })
     }
 
@@ -114,6 +213,40 @@ impl Capabilities {
             caps.max_stored_keys = *max_stored;
         }
         caps
+    }
+
+    /// The capabilities of a SUT that has not said anything (yet): no ops, no profiles.
+    pub fn unknown() -> Capabilities {
+        Capabilities {
+            name: "(unknown)".into(),
+            version: String::new(),
+            profiles: Vec::new(),
+            ops: BTreeSet::new(),
+            max_skip: None,
+            max_stored_keys: None,
+            inject_keys: false,
+            export_state: false,
+            import_state: false,
+            not_applicable: Vec::new(),
+            limits_by_profile: Vec::new(),
+        }
+    }
+
+    /// A SUT that can do everything: planning a vector file for it reaches every check, so
+    /// whatever cannot be planned is the file's fault (used to validate files up front).
+    pub fn everything() -> Capabilities {
+        Capabilities {
+            ops: crate::driver::sut::reference::OPS
+                .iter()
+                .map(|op| op.to_string())
+                .collect(),
+            inject_keys: true,
+            export_state: true,
+            import_state: true,
+            max_skip: Some(u64::from(u32::MAX)),
+            max_stored_keys: Some(u64::from(u32::MAX)),
+            ..Capabilities::unknown()
+        }
     }
 
     /// True when the SUT declared `op`.
@@ -192,14 +325,24 @@ impl Driver for InProcess {
 }
 
 /// Shortens long values for reports: the first differing region matters, not 128 KiB of hex.
+/// Values come from the SUT and from vector files, so the cut is on a character boundary
+/// and keeps at most [`bounded_text::MAX_VALUE`] bytes.
 pub fn shorten(value: &Value) -> String {
+    let owned;
     let text = match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) => s.as_str(),
+        other => {
+            owned = other.to_string();
+            owned.as_str()
+        }
     };
     if text.len() > 160 {
-        format!("{}… ({} chars)", &text[..120], text.len())
+        format!(
+            "{}… ({} chars)",
+            bounded_text::prefix(text, bounded_text::MAX_VALUE),
+            text.chars().count()
+        )
     } else {
-        text
+        text.to_string()
     }
 }

@@ -76,6 +76,15 @@ impl OpError {
     pub fn bad_request(message: impl Into<String>) -> OpError {
         OpError::new(protocol_error::BAD_REQUEST, message)
     }
+
+    /// The error cut to the documented bounds (see [`crate::driver::bounded_text`]): a SUT's error
+    /// is stored in reports, so its size must not be the SUT's choice.
+    pub fn bounded(mut self) -> OpError {
+        use crate::driver::bounded_text::{bound, MAX_ERROR_KIND, MAX_ERROR_MESSAGE};
+        bound(&mut self.kind, MAX_ERROR_KIND);
+        bound(&mut self.message, MAX_ERROR_MESSAGE);
+        self
+    }
 }
 
 impl From<ratchet_ref::Error> for OpError {

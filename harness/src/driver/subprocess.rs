@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -16,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::driver::protocol::{Request, Response, MAX_LINE_BYTES, PROTOCOL_VERSION};
+use crate::driver::bounded_text::{bound, bounded, MAX_DETAIL, MAX_VALUE};
+use crate::driver::interruption::Interruption;
+use crate::driver::protocol::{OpError, Request, Response, MAX_LINE_BYTES, PROTOCOL_VERSION};
 use crate::driver::{Answer, Capabilities, Driver, SutFailure};
 
 /// More stderr than this is reported as a flood.
@@ -24,6 +27,11 @@ const STDERR_FLOOD: u64 = 1 << 20;
 
 /// Keep at most this much of the SUT's stderr (the tail) for diagnoses.
 const STDERR_TAIL: usize = 8 * 1024;
+
+/// Most answer lines read ahead of the harness: with lines of at most MAX_LINE_BYTES, what
+/// a SUT can make the harness hold is bounded whatever it writes, and unasked-for output
+/// waits in the pipe instead of in memory.
+const LINE_QUEUE: usize = 8;
 
 /// How the SUT is started and supervised.
 #[derive(Debug, Clone)]
@@ -38,7 +46,8 @@ pub struct SubprocessConfig {
     pub max_restarts: usize,
 }
 
-enum Line {
+/// One read from the SUT's stdout, as [`read_lines`] delivers it.
+pub enum Line {
     Text(String),
     TooLong(usize),
     Eof,
@@ -52,9 +61,34 @@ struct StderrTail {
 
 struct Process {
     child: Child,
-    to_stdin: Sender<String>,
+    /// Dropped to close the SUT's stdin (the writer thread then ends and closes the pipe).
+    to_stdin: Option<Sender<String>>,
+    /// A duplicate of the stdin pipe's write end, polled to notice a SUT that closed its
+    /// stdin; dropped with `to_stdin`.
+    stdin_probe: Option<OwnedFd>,
     lines: Receiver<Line>,
     stderr: Arc<Mutex<StderrTail>>,
+}
+
+/// How often a wait looks at the signals, the deadline and the SUT's liveness.
+const POLL: Duration = Duration::from_millis(50);
+
+/// Longest grace period a SUT gets to exit by itself once its stdin is closed.
+const MAX_GRACE: Duration = Duration::from_secs(5);
+
+/// Why a wait for an answer line ended without one.
+enum Waited {
+    Timeout,
+    /// The SUT's main process exited (its stdout may be held open by a descendant).
+    Exited(String),
+    StdinClosed,
+    Interrupted(Interruption),
+}
+
+/// What became of the SUT at shutdown.
+struct Shutdown {
+    /// It exited within the grace period after its stdin was closed.
+    exited_by_itself: bool,
 }
 
 impl Process {
@@ -72,15 +106,18 @@ impl Process {
                 detail: format!("cannot start `sh -c {command:?}`: {e}"),
             })?;
         let stdin = child.stdin.take();
+        let stdin_probe = stdin
+            .as_ref()
+            .and_then(|s| s.as_fd().try_clone_to_owned().ok());
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
         let (to_stdin, stdin_rx) = mpsc::channel::<String>();
         if let Some(stdin) = stdin {
             thread::spawn(move || write_lines(stdin, stdin_rx));
         }
-        let (line_tx, lines) = mpsc::channel();
+        let (line_tx, lines) = mpsc::sync_channel(LINE_QUEUE);
         if let Some(stdout) = stdout {
-            thread::spawn(move || read_lines(stdout, line_tx));
+            thread::spawn(move || read_lines(stdout, |line| line_tx.send(line).is_ok()));
         }
         let tail = Arc::new(Mutex::new(StderrTail {
             tail: VecDeque::new(),
@@ -105,7 +142,8 @@ impl Process {
         }
         Ok(Process {
             child,
-            to_stdin,
+            to_stdin: Some(to_stdin),
+            stdin_probe,
             lines,
             stderr: tail,
         })
@@ -137,14 +175,99 @@ impl Process {
 
     /// Kills the SUT's whole process group (a shell's children too), then reaps it.
     fn kill(&mut self) {
+        self.signal_group(libc::SIGKILL);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn signal_group(&self, signal: libc::c_int) {
         if let Ok(pid) = i32::try_from(self.child.id()) {
             // SAFETY: kill(2) on our own child's process group; no memory is involved.
             unsafe {
-                libc::kill(-pid, libc::SIGKILL);
+                libc::kill(-pid, signal);
             }
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    }
+
+    /// Waits up to `limit` for the main process to exit.
+    fn exited_within(&mut self, limit: Duration) -> bool {
+        let until = Instant::now() + limit;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(_)) => return true,
+                Ok(None) if Instant::now() < until => thread::sleep(Duration::from_millis(10)),
+                _ => return false,
+            }
+        }
+    }
+
+    /// Ends the SUT. Normally its stdin is closed and it gets `grace` to exit by itself, as
+    /// PROTOCOL.md promises; when the run was interrupted its group gets SIGTERM and a
+    /// moment instead. Then the whole process group is killed either way (members the main
+    /// process left behind included) and the main process reaped.
+    fn shut_down(mut self, grace: Duration, interrupted: bool) -> Shutdown {
+        self.to_stdin = None;
+        self.stdin_probe = None;
+        let exited_by_itself = if interrupted {
+            self.signal_group(libc::SIGTERM);
+            self.exited_within(Duration::from_millis(500))
+        } else {
+            self.exited_within(grace)
+        };
+        self.kill();
+        Shutdown { exited_by_itself }
+    }
+
+    /// True when nothing reads the SUT's stdin any more: it closed it (or exited).
+    fn stdin_closed(&self) -> bool {
+        let Some(probe) = &self.stdin_probe else {
+            return false;
+        };
+        let mut poll = libc::pollfd {
+            fd: probe.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: poll(2) on one valid descriptor we own, with a zero timeout.
+        let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+        ready > 0 && poll.revents & libc::POLLERR != 0
+    }
+
+    /// The next answer line, waiting at most `timeout`, and less when the run is
+    /// interrupted or the SUT exits or closes its stdin (diagnosed at once, not after the
+    /// full timeout).
+    fn next_line(&mut self, timeout: Duration) -> Result<Line, Waited> {
+        let start = Instant::now();
+        loop {
+            let left = timeout.saturating_sub(start.elapsed());
+            match self.lines.recv_timeout(left.min(POLL)) {
+                Ok(line) => return Ok(line),
+                Err(RecvTimeoutError::Disconnected) => return Ok(Line::Eof),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if let Some(why) = crate::driver::interruption::check() {
+                return Err(Waited::Interrupted(why));
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // An answer written just before exiting may still be on its way.
+                return match self.lines.recv_timeout(POLL) {
+                    Ok(line) => Ok(line),
+                    Err(_) => Err(Waited::Exited(status.to_string())),
+                };
+            }
+            if self.stdin_closed() {
+                // A SUT that is exiting closes stdin first: tell the two apart.
+                if self.exited_within(POLL) {
+                    if let Ok(Some(status)) = self.child.try_wait() {
+                        return Err(Waited::Exited(status.to_string()));
+                    }
+                }
+                return Err(Waited::StdinClosed);
+            }
+            if start.elapsed() >= timeout {
+                return Err(Waited::Timeout);
+            }
+        }
     }
 
     fn exit_status(&mut self) -> String {
@@ -171,7 +294,45 @@ fn write_lines(mut stdin: ChildStdin, lines: Receiver<String>) {
     }
 }
 
-fn read_lines(stdout: impl Read, lines: Sender<Line>) {
+/// What one answer line means for the request `expected`: its outcome (an error cut to the
+/// documented bounds), or a diagnosis (`wrong_id`, `bad_response`, `not_json`) whose detail
+/// is bounded too. Public for the `sut_output` fuzz target.
+pub fn judge_line(text: &str, expected: u64) -> Answer {
+    match Response::parse(text) {
+        Ok(response) if response.id == Some(expected) => {
+            Ok(response.outcome.map_err(OpError::bounded))
+        }
+        Ok(response) => Err(SutFailure {
+            diagnosis: "wrong_id".into(),
+            detail: format!(
+                "expected the answer to request {expected}, got id {}",
+                response
+                    .id
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| "null".into())
+            ),
+        }),
+        Err(problem) => Err(SutFailure {
+            diagnosis: if serde_json::from_str::<Value>(text).is_ok() {
+                "bad_response"
+            } else {
+                "not_json"
+            }
+            .into(),
+            detail: format!(
+                "{}; line: {}",
+                bounded(&problem, MAX_DETAIL / 2),
+                bounded(text, MAX_VALUE)
+            ),
+        }),
+    }
+}
+
+/// Splits the SUT's stdout into lines of at most MAX_LINE_BYTES and hands each to
+/// `deliver` until it returns false; an over-long line is reported as soon as it passes the
+/// limit and its rest discarded without being stored. Public for the `sut_output` fuzz
+/// target.
+pub fn read_lines(stdout: impl Read, mut deliver: impl FnMut(Line) -> bool) {
     let mut reader = BufReader::with_capacity(64 * 1024, stdout);
     let mut line: Vec<u8> = Vec::new();
     // Bytes of an over-long line thrown away so far; it is reported once, as soon as it
@@ -181,12 +342,12 @@ fn read_lines(stdout: impl Read, lines: Sender<Line>) {
         let buffer = match reader.fill_buf() {
             Ok(b) => b,
             Err(e) => {
-                let _ = lines.send(Line::ReadError(e.to_string()));
+                deliver(Line::ReadError(e.to_string()));
                 return;
             }
         };
         if buffer.is_empty() {
-            let _ = lines.send(Line::Eof);
+            deliver(Line::Eof);
             return;
         }
         let newline = buffer.iter().position(|&b| b == b'\n');
@@ -197,7 +358,7 @@ fn read_lines(stdout: impl Read, lines: Sender<Line>) {
                 let n = line.len() + chunk.len();
                 line.clear();
                 discarding = Some(n);
-                if lines.send(Line::TooLong(n)).is_err() {
+                if !deliver(Line::TooLong(n)) {
                     return;
                 }
             }
@@ -208,7 +369,7 @@ fn read_lines(stdout: impl Read, lines: Sender<Line>) {
         if newline.is_some() && discarding.take().is_none() {
             let text = String::from_utf8_lossy(&line).into_owned();
             line.clear();
-            if lines.send(Line::Text(text)).is_err() {
+            if !deliver(Line::Text(text)) {
                 return;
             }
         }
@@ -233,10 +394,7 @@ impl SubprocessDriver {
         let mut driver = SubprocessDriver {
             config,
             process: None,
-            capabilities: Capabilities::from_hello(
-                &serde_json::json!({"name": "?", "ops": [], "profiles": []}),
-            )
-            .unwrap_or_else(|_| unreachable!("a literal hello parses")),
+            capabilities: Capabilities::unknown(),
             next_id: 1,
             restarts: 0,
             flood_reported: false,
@@ -269,7 +427,11 @@ impl SubprocessDriver {
                     diagnosis: "hello_refused".into(),
                     detail: format!(
                         "hello answered with error {}: {}",
-                        error.kind, error.message
+                        bounded(&error.kind, crate::driver::bounded_text::MAX_ERROR_KIND),
+                        bounded(
+                            &error.message,
+                            crate::driver::bounded_text::MAX_ERROR_MESSAGE
+                        )
                     ),
                 }))
             }
@@ -303,7 +465,8 @@ impl SubprocessDriver {
     }
 
     /// Records a failure and kills the process.
-    fn fail(&mut self, failure: SutFailure) -> SutFailure {
+    fn fail(&mut self, mut failure: SutFailure) -> SutFailure {
+        bound(&mut failure.detail, MAX_DETAIL);
         if let Some(mut process) = self.process.take() {
             process.kill();
         }
@@ -322,47 +485,24 @@ impl SubprocessDriver {
         let mut failure: Option<SutFailure> = None;
         while answers.len() < requests.len() {
             while sent < requests.len() && sent - answers.len() < window {
-                if process.to_stdin.send(requests[sent].to_line()).is_err() {
+                let Some(to_stdin) = &process.to_stdin else {
+                    break;
+                };
+                if to_stdin.send(requests[sent].to_line()).is_err() {
                     break;
                 }
                 sent += 1;
             }
             let expected = requests[answers.len()].id;
-            let outcome = match process.lines.recv_timeout(self.config.timeout) {
-                Ok(Line::Text(text)) => match Response::parse(&text) {
-                    Ok(response) if response.id == Some(expected) => Ok(response.outcome),
-                    Ok(response) => Err(SutFailure {
-                        diagnosis: "wrong_id".into(),
-                        detail: format!(
-                            "expected the answer to request {expected}, got id {}",
-                            response
-                                .id
-                                .map(|i| i.to_string())
-                                .unwrap_or_else(|| "null".into())
-                        ),
-                    }),
-                    Err(problem) => Err(SutFailure {
-                        diagnosis: if serde_json::from_str::<Value>(&text).is_ok() {
-                            "bad_response"
-                        } else {
-                            "not_json"
-                        }
-                        .into(),
-                        detail: format!(
-                            "{problem}; line: {}",
-                            crate::driver::shorten(&Value::from(
-                                text.chars().take(200).collect::<String>()
-                            ))
-                        ),
-                    }),
-                },
+            let outcome = match process.next_line(self.config.timeout) {
+                Ok(Line::Text(text)) => judge_line(&text, expected),
                 Ok(Line::TooLong(n)) => Err(SutFailure {
                     diagnosis: "line_too_long".into(),
                     detail: format!(
                         "an answer line passed {MAX_LINE_BYTES} bytes ({n} read without a newline)"
                     ),
                 }),
-                Ok(Line::Eof) | Err(RecvTimeoutError::Disconnected) => {
+                Ok(Line::Eof) => {
                     let status = process.exit_status();
                     Err(SutFailure {
                         diagnosis: "exited".into(),
@@ -373,7 +513,25 @@ impl SubprocessDriver {
                     diagnosis: "read_error".into(),
                     detail: e,
                 }),
-                Err(RecvTimeoutError::Timeout) => Err(SutFailure {
+                Err(Waited::Exited(status)) => Err(SutFailure {
+                    diagnosis: "exited".into(),
+                    detail: format!(
+                        "the SUT exited ({status}) before answering request {expected} (its stdout may be held open by a process it started){}",
+                        process.stderr_summary()
+                    ),
+                }),
+                Err(Waited::StdinClosed) => Err(SutFailure {
+                    diagnosis: "stdin_closed".into(),
+                    detail: format!(
+                        "the SUT closed its stdin before answering request {expected}: it can receive no more requests{}",
+                        process.stderr_summary()
+                    ),
+                }),
+                Err(Waited::Interrupted(why)) => Err(SutFailure {
+                    diagnosis: INTERRUPTED.into(),
+                    detail: format!("{why} while waiting for the answer to request {expected}"),
+                }),
+                Err(Waited::Timeout) => Err(SutFailure {
                     diagnosis: "timeout".into(),
                     detail: format!(
                         "no answer to request {expected} ({}) within {:.1} s{}",
@@ -400,7 +558,12 @@ impl SubprocessDriver {
             });
         }
         if let Some(f) = failure {
-            let f = self.fail(f);
+            // An interruption is not the SUT's fault: no incident; shutdown stops it.
+            let f = if f.diagnosis == INTERRUPTED {
+                f
+            } else {
+                self.fail(f)
+            };
             while answers.len() < requests.len() {
                 answers.push(Err(f.clone()));
             }
@@ -427,6 +590,13 @@ impl Driver for SubprocessDriver {
     }
 
     fn call_batch(&mut self, requests: &[(String, Value)]) -> Vec<Answer> {
+        if let Some(why) = crate::driver::interruption::check() {
+            let f = SutFailure {
+                diagnosis: INTERRUPTED.into(),
+                detail: why.to_string(),
+            };
+            return requests.iter().map(|_| Err(f.clone())).collect();
+        }
         if self.process.is_none() {
             if self.restarts >= self.config.max_restarts {
                 return requests
@@ -459,10 +629,45 @@ impl Driver for SubprocessDriver {
     }
 }
 
+impl SubprocessDriver {
+    /// Ends the run's SUT: closes its stdin, gives it a grace period (the timeout, at most
+    /// 5 s) to exit by itself, kills its process group, and stops descendants that left the
+    /// group where the platform allows (see [`crate::driver::signals::stop_orphans`]). What it had
+    /// to do is recorded in [`SubprocessDriver::incidents`].
+    pub fn shutdown(&mut self) {
+        let interrupted = crate::driver::interruption::check().is_some();
+        let grace = self.config.timeout.min(MAX_GRACE);
+        if let Some(process) = self.process.take() {
+            let outcome = process.shut_down(grace, interrupted);
+            if !outcome.exited_by_itself && !interrupted {
+                self.incidents.push(SutFailure {
+                    diagnosis: "did_not_exit".into(),
+                    detail: format!(
+                        "the SUT did not exit within {:.1} s of its stdin closing (PROTOCOL.md: the SUT exits when stdin closes); its process group was killed",
+                        grace.as_secs_f64()
+                    ),
+                });
+            }
+        }
+        if let Some(stopped) = crate::driver::signals::stop_orphans(&[]) {
+            if stopped > 0 {
+                self.incidents.push(SutFailure {
+                    diagnosis: "escaped_descendants".into(),
+                    detail: format!(
+                        "{stopped} process(es) started by the SUT had left its process group and outlived it; they were stopped"
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// The diagnosis of a request cut short by a signal or the deadline (not the SUT's fault).
+pub const INTERRUPTED: &str = "interrupted";
+
 impl Drop for SubprocessDriver {
     fn drop(&mut self) {
         if let Some(mut process) = self.process.take() {
-            drop(process.to_stdin.clone());
             process.kill();
         }
     }

@@ -87,18 +87,28 @@ pub fn apply(report: &mut RunReport, deviations: &[Deviation]) -> Vec<String> {
         match parse(&deviation.check) {
             Some(Target::Test { kind, tc_id }) => {
                 for k in report.kinds.iter_mut().filter(|k| k.kind == kind) {
+                    let mut covered = Vec::new();
                     for t in k
                         .tests
-                        .iter_mut()
+                        .iter()
                         .filter(|t| tc_id.is_none_or(|id| id == t.tc_id))
                     {
                         exists = true;
-                        if t.status == Status::Fail {
+                        // A failure an earlier, overlapping entry already covered occurred
+                        // for this entry too (it is counted once).
+                        if matches!(t.status, Status::Fail | Status::ExpectedDeviation) {
+                            let detail = k.explain(t).unwrap_or_default();
+                            outcome
+                                .occurred
+                                .push((format!("{kind}/{}", t.tc_id), detail.clone()));
+                            covered.push((t.tc_id, detail));
+                        }
+                    }
+                    // The failure leaves `failures` below: its record keeps the explanation.
+                    for (id, detail) in covered {
+                        if let Some(t) = k.tests.iter_mut().find(|t| t.tc_id == id) {
                             t.status = Status::ExpectedDeviation;
-                            outcome.occurred.push((
-                                format!("{kind}/{}", t.tc_id),
-                                t.detail.clone().unwrap_or_default(),
-                            ));
+                            t.detail = Some(detail);
                         }
                     }
                     let before = k.failures.len();
@@ -115,7 +125,7 @@ pub fn apply(report: &mut RunReport, deviations: &[Deviation]) -> Vec<String> {
                     .filter(|s| s.name == name && s.role == role)
                 {
                     exists = true;
-                    if s.status == Status::Fail {
+                    if matches!(s.status, Status::Fail | Status::ExpectedDeviation) {
                         s.status = Status::ExpectedDeviation;
                         outcome.occurred.push((
                             deviation.check.clone(),

@@ -7,6 +7,7 @@
 //! live scenarios, and report.
 
 pub mod deviations;
+pub mod exit_code;
 pub mod mutation;
 pub mod report;
 pub mod scenarios;
@@ -45,10 +46,7 @@ pub struct RunOptions {
 }
 
 fn empty_report(options: &RunOptions, caps: Option<&crate::driver::Capabilities>) -> RunReport {
-    let fallback = crate::driver::Capabilities::from_hello(
-        &serde_json::json!({"name": "(unknown)", "ops": [], "profiles": []}),
-    )
-    .unwrap_or_else(|_| unreachable!("a literal hello parses"));
+    let fallback = crate::driver::Capabilities::unknown();
     RunReport {
         harness_version: env!("CARGO_PKG_VERSION").into(),
         protocol_version: PROTOCOL_VERSION,
@@ -64,6 +62,7 @@ fn empty_report(options: &RunOptions, caps: Option<&crate::driver::Capabilities>
         incidents: Vec::new(),
         deviations: Vec::new(),
         fatal: None,
+        interrupted: None,
         totals: Totals::default(),
     }
 }
@@ -72,6 +71,27 @@ fn empty_report(options: &RunOptions, caps: Option<&crate::driver::Capabilities>
 /// missing or malformed vector file, an unknown kind); everything the SUT does is in the
 /// report.
 pub fn run(options: &RunOptions) -> Result<RunReport, ReplayError> {
+    let only_scenarios = options.only.as_deref() == Some(ONLY_SCENARIOS);
+    let load = |profiles: &[Profile]| -> Result<Vec<verify::LoadedFile>, ReplayError> {
+        let mut files = Vec::new();
+        if !only_scenarios {
+            for profile in profiles {
+                files.extend(verify::load_dir(
+                    &options.vectors,
+                    profile,
+                    options.only.as_deref(),
+                )?);
+            }
+        }
+        Ok(files)
+    };
+    // Every vector file is read and checked before any test runs: before the SUT starts
+    // when the profiles were named, else as soon as its hello says which profiles run.
+    let preloaded = if options.profiles.is_empty() {
+        None
+    } else {
+        Some(load(&options.profiles)?)
+    };
     let config = SubprocessConfig {
         command: options.sut_command.clone(),
         timeout: options.timeout,
@@ -82,8 +102,11 @@ pub fn run(options: &RunOptions) -> Result<RunReport, ReplayError> {
         Ok(driver) => driver,
         Err(failure) => {
             let mut report = empty_report(options, None);
-            report.incidents.push(failure.clone());
-            report.fatal = Some(failure);
+            report.interrupted = crate::driver::interruption::check().map(|why| why.to_string());
+            if report.interrupted.is_none() {
+                report.incidents.push(failure.clone());
+                report.fatal = Some(failure);
+            }
             report.tally();
             return Ok(report);
         }
@@ -97,6 +120,8 @@ pub fn run(options: &RunOptions) -> Result<RunReport, ReplayError> {
                 diagnosis: "profile_not_supported".into(),
                 detail,
             });
+            driver.shutdown();
+            report.incidents = std::mem::take(&mut driver.incidents);
             report.tally();
             return Ok(report);
         }
@@ -106,9 +131,26 @@ pub fn run(options: &RunOptions) -> Result<RunReport, ReplayError> {
         .map(|p| p.name)
         .collect::<Vec<_>>()
         .join(", ");
+    let files = match preloaded {
+        Some(files) => files,
+        None => match load(&profiles) {
+            Ok(files) => files,
+            Err(e) => {
+                driver.shutdown();
+                return Err(e);
+            }
+        },
+    };
     let interactive = std::io::stderr().is_terminal();
-    let only_scenarios = options.only.as_deref() == Some(ONLY_SCENARIOS);
     for profile in &profiles {
+        if crate::driver::interruption::check().is_some() {
+            break;
+        }
+        let profile_files: Vec<verify::LoadedFile> = files
+            .iter()
+            .filter(|f| f.profile == profile.name)
+            .cloned()
+            .collect();
         let mut scoped = ProfileScope::new(&mut driver, profile.name);
         if !only_scenarios {
             let bar = interactive.then(|| {
@@ -121,10 +163,8 @@ pub fn run(options: &RunOptions) -> Result<RunReport, ReplayError> {
                 bar
             });
             let mut last_kind = String::new();
-            report.kinds.extend(verify::replay_dir(
-                &options.vectors,
-                profile,
-                options.only.as_deref(),
+            report.kinds.extend(verify::replay_loaded(
+                &profile_files,
                 &mut scoped,
                 |kind, done, total| {
                     if kind != last_kind {
@@ -146,7 +186,9 @@ pub fn run(options: &RunOptions) -> Result<RunReport, ReplayError> {
                 bar.finish_and_clear();
             }
         }
-        if options.only.is_none() || only_scenarios {
+        if (options.only.is_none() || only_scenarios)
+            && crate::driver::interruption::check().is_none()
+        {
             let mut last = String::new();
             let results = scenarios::run_all(&mut scoped, *profile, options.seed, |name| {
                 if name != last {
@@ -161,6 +203,8 @@ pub fn run(options: &RunOptions) -> Result<RunReport, ReplayError> {
                 .extend(results.iter().map(ScenarioRecord::from));
         }
     }
+    report.interrupted = crate::driver::interruption::check().map(|why| why.to_string());
+    driver.shutdown();
     report.incidents = std::mem::take(&mut driver.incidents);
     report.tally();
     Ok(report)

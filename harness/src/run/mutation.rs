@@ -36,7 +36,7 @@ pub fn evaluate(
     vectors: &Path,
     profile: Profile,
 ) -> Result<MutantOutcome, ReplayError> {
-    let mut driver = InProcess::new(ReferenceSut::new(mutant.apply(profile)));
+    let mut driver = InProcess::new(ReferenceSut::mutant_of(profile, mutant.apply(profile)));
     let kinds = verify::replay_dir(vectors, &profile, None, &mut driver, |_, _, _| {})?;
     let mut caught_by = Vec::new();
     let mut first_failure = None;

@@ -92,6 +92,10 @@ pub struct RunReport {
     /// Set when the run could not start (the SUT failed its hello).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fatal: Option<SutFailure>,
+    /// Set when the run was cut short (a stop signal or `--deadline`): the report holds what
+    /// ran before, and tests not listed did not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
     pub totals: Totals,
 }
 
@@ -156,6 +160,11 @@ impl RunReport {
             out.push_str(&format!(
                 "FATAL: the SUT could not be used: {}: {}\n",
                 f.diagnosis, f.detail
+            ));
+        }
+        if let Some(why) = &self.interrupted {
+            out.push_str(&format!(
+                "INTERRUPTED: {why}; this report is partial (what ran before is below)\n"
             ));
         }
         if !self.kinds.is_empty() {
@@ -257,6 +266,14 @@ impl RunReport {
             self.totals.failed,
             self.totals.skipped
         ));
+        if let Some(why) = &self.interrupted {
+            out.push_str("  <testsuite name=\"run\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n");
+            out.push_str(&format!(
+                "    <testcase classname=\"run\" name=\"interrupted\"><error message=\"{}\">the run was cut short; tests not listed did not run</error></testcase>\n",
+                xml(why)
+            ));
+            out.push_str("  </testsuite>\n");
+        }
         if let Some(f) = &self.fatal {
             out.push_str("  <testsuite name=\"sut\" tests=\"1\" failures=\"1\" skipped=\"0\">\n");
             out.push_str(&format!(
@@ -281,7 +298,7 @@ impl RunReport {
                     &suite,
                     &format!("tcId {}: {}", t.tc_id, t.comment),
                     t.status,
-                    t.detail.as_deref(),
+                    k.explain(t).as_deref(),
                 );
             }
             out.push_str("  </testsuite>\n");

@@ -136,7 +136,7 @@ impl Live<'_> {
                         "SUT encrypt",
                         "/message",
                         "hex bytes".into(),
-                        body.to_string(),
+                        crate::driver::shorten(&body),
                     )
                 }),
             Err(e) => Err(fail(
@@ -619,6 +619,9 @@ pub fn run_all(
     let needed = ["session_create", "session_encrypt", "session_decrypt"];
     for (index, (name, body)) in scenarios().into_iter().enumerate() {
         for role in [SutRole::Initiator, SutRole::Responder] {
+            if crate::driver::interruption::check().is_some() {
+                return results;
+            }
             progress(name);
             let caps = driver.capabilities().clone();
             if let Some(op) = needed.iter().find(|op| !caps.supports(op)) {
@@ -647,6 +650,10 @@ pub fn run_all(
             let verdict = match outcome {
                 Ok(()) => Verdict::Pass,
                 Err(Stop::Fail(d)) => Verdict::Fail(d),
+                // Cut short by an interruption, not judged: not recorded.
+                Err(Stop::Sut(f)) if f.diagnosis == crate::driver::subprocess::INTERRUPTED => {
+                    return results
+                }
                 Err(Stop::Sut(f)) => Verdict::SutFailure(f),
                 Err(Stop::NotApplicable(reason)) => Verdict::NotApplicable(reason),
             };

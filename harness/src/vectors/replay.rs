@@ -85,6 +85,16 @@ pub struct Difference {
     pub got: String,
 }
 
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: field {}: expected {}, got {}",
+            self.step, self.field, self.expected, self.got
+        )
+    }
+}
+
 /// The verdict on one test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -209,6 +219,10 @@ pub fn run_checks(driver: &mut dyn Driver, checks: &[Check]) -> Verdict {
         } else if !check.optional {
             return Verdict::NotApplicable(format!("the SUT does not implement op {:?}", check.op));
         }
+    }
+    if selected.is_empty() {
+        // Nothing would be sent: a pass here would be a pass on nothing.
+        return Verdict::NotApplicable("the test has no check this SUT can run".into());
     }
     let mut messages: Vec<Option<Value>> = vec![None; checks.len()];
     let mut digest = Sha256::new();

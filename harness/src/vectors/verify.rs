@@ -5,8 +5,9 @@ use std::path::Path;
 use ratchet_ref::Profile;
 use serde::Serialize;
 
+use crate::driver::bounded_text::{bounded, MAX_DETAIL, MAX_LABEL};
 use crate::driver::Driver;
-use crate::vectors::kinds;
+use crate::vectors::kinds::{self, PlannedTest};
 use crate::vectors::replay::{run_checks, Difference, Verdict};
 use crate::vectors::vector_file::FileError;
 
@@ -33,22 +34,28 @@ pub enum Status {
     ExpectedDeviation,
 }
 
-/// The report status of a verdict, and its one-line explanation.
+/// The report status of a verdict, and its one-line explanation (at most
+/// [`MAX_DETAIL`] bytes: parts of it come from the SUT and the vector file).
 pub fn status_and_detail(verdict: &Verdict) -> (Status, Option<String>) {
-    match verdict {
+    let (status, detail) = match verdict {
         Verdict::Pass => (Status::Pass, None),
-        Verdict::Fail(d) => (
-            Status::Fail,
-            Some(format!(
-                "{}: field {}: expected {}, got {}",
-                d.step, d.field, d.expected, d.got
-            )),
-        ),
+        Verdict::Fail(d) => (Status::Fail, Some(d.to_string())),
         Verdict::NotApplicable(reason) => (Status::NotApplicable, Some(reason.clone())),
         Verdict::SutFailure(f) => (
             Status::SutFailure,
             Some(format!("{}: {}", f.diagnosis, f.detail)),
         ),
+    };
+    (status, detail.map(|d| bounded(&d, MAX_DETAIL)))
+}
+
+/// A difference with every part cut to the report's bounds.
+fn bounded_difference(d: Difference) -> Difference {
+    Difference {
+        step: bounded(&d.step, MAX_LABEL),
+        field: bounded(&d.field, MAX_LABEL),
+        expected: bounded(&d.expected, MAX_DETAIL / 2),
+        got: bounded(&d.got, MAX_DETAIL / 2),
     }
 }
 
@@ -81,13 +88,23 @@ pub struct KindResult {
     pub failures: Vec<TestFailure>,
     /// Why tests were not applicable, with counts.
     pub not_applicable_reasons: Vec<(String, usize)>,
-    /// Diagnoses of SUT misbehaviour, with the tcId where each happened.
-    pub sut_diagnoses: Vec<(u64, String)>,
-    /// Every test, in file order.
+    /// Every test, in file order. A failed test's difference is in `failures`, not repeated
+    /// in its record (each text is stored once).
     pub tests: Vec<TestRecord>,
 }
 
 impl KindResult {
+    /// The one-line explanation of a test's status: its record's detail, or for a failed
+    /// test its difference from `failures`.
+    pub fn explain(&self, test: &TestRecord) -> Option<String> {
+        test.detail.clone().or_else(|| {
+            self.failures
+                .iter()
+                .find(|f| f.tc_id == test.tc_id)
+                .map(|f| f.difference.to_string())
+        })
+    }
+
     /// `kind` for the `spec` profile, `profile/kind` for the others.
     pub fn label(&self) -> String {
         if self.profile == "spec" || self.profile.is_empty() {
@@ -113,14 +130,51 @@ pub enum ReplayError {
     UnknownKind(String, String, String),
 }
 
-/// Replays every kind's file in `dir` for `profile` (or only `only`).
-pub fn replay_dir(
+/// Most bytes of one vector file (the largest generated one is under 8 MiB): a file is read
+/// whole, so its size must be bounded.
+pub const MAX_VECTOR_FILE_BYTES: u64 = 64 << 20;
+
+/// A vector file read and validated (see [`crate::vectors::kinds::Kind::validate`]), ready to be
+/// planned for a SUT.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    pub kind: &'static str,
+    /// The profile the file's vectors are for.
+    pub profile: String,
+    pub path: String,
+    pub tests: usize,
+    text: String,
+}
+
+/// Reads a file of at most [`MAX_VECTOR_FILE_BYTES`].
+fn read_bounded(path: &Path) -> Result<String, FileError> {
+    use std::io::Read;
+    let fail = |problem: String| FileError {
+        file: path.display().to_string(),
+        json_path: "$".into(),
+        problem,
+    };
+    let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let mut text = String::new();
+    file.take(MAX_VECTOR_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| fail(format!("cannot read: {e}")))?;
+    if text.len() as u64 > MAX_VECTOR_FILE_BYTES {
+        return Err(fail(format!(
+            "larger than {MAX_VECTOR_FILE_BYTES} bytes; is it a vector file?"
+        )));
+    }
+    Ok(text)
+}
+
+/// Reads, parses and checks every kind's file in `dir` for `profile` (or only `only`),
+/// before anything runs: a bad file is refused at once, naming its path and JSON path, and
+/// never after results were obtained.
+pub fn load_dir(
     dir: &Path,
     profile: &Profile,
     only: Option<&str>,
-    driver: &mut dyn Driver,
-    mut progress: impl FnMut(&str, usize, usize),
-) -> Result<Vec<KindResult>, ReplayError> {
+) -> Result<Vec<LoadedFile>, ReplayError> {
     let all = kinds::all();
     if let Some(name) = only {
         if !all.iter().any(|k| k.name() == name) {
@@ -132,7 +186,7 @@ pub fn replay_dir(
             ));
         }
     }
-    let mut results = Vec::new();
+    let mut files = Vec::new();
     for kind in all
         .iter()
         .filter(|k| k.applies_to(profile) && only.is_none_or(|o| o == k.name()))
@@ -146,70 +200,127 @@ pub fn replay_dir(
                 file: file_name,
             });
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| FileError {
-            file: path.display().to_string(),
-            json_path: "$".into(),
-            problem: format!("cannot read: {e}"),
-        })?;
-        let planned = kind.plan(&path.display().to_string(), &text, driver.capabilities())?;
+        let text = read_bounded(&path)?;
+        let shown = path.display().to_string();
+        let tests = kind.validate(&shown, &text)?;
+        files.push(LoadedFile {
+            kind: kind.name(),
+            profile: profile.name.to_string(),
+            path: shown,
+            tests,
+            text,
+        });
+    }
+    Ok(files)
+}
+
+/// Replays every kind's file in `dir` for `profile` (or only `only`).
+pub fn replay_dir(
+    dir: &Path,
+    profile: &Profile,
+    only: Option<&str>,
+    driver: &mut dyn Driver,
+    progress: impl FnMut(&str, usize, usize),
+) -> Result<Vec<KindResult>, ReplayError> {
+    let files = load_dir(dir, profile, only)?;
+    replay_loaded(&files, driver, progress)
+}
+
+/// Replays files from [`load_dir`]. Stops early, keeping what ran, when the run is
+/// interrupted (see [`crate::driver::interruption`]).
+pub fn replay_loaded(
+    files: &[LoadedFile],
+    driver: &mut dyn Driver,
+    mut progress: impl FnMut(&str, usize, usize),
+) -> Result<Vec<KindResult>, ReplayError> {
+    let all = kinds::all();
+    let mut results = Vec::new();
+    for loaded in files {
+        if crate::driver::interruption::check().is_some() {
+            break;
+        }
+        let Some(kind) = all.iter().find(|k| k.name() == loaded.kind) else {
+            continue;
+        };
+        let planned = kind.plan(&loaded.path, &loaded.text, driver.capabilities())?;
         let mut result = KindResult {
             kind: kind.name().into(),
-            profile: profile.name.into(),
-            file: path.display().to_string(),
+            profile: loaded.profile.clone(),
+            file: loaded.path.clone(),
             ..KindResult::default()
         };
         let total = planned.len();
+        let mut interrupted = false;
         for (done, test) in planned.into_iter().enumerate() {
             progress(kind.name(), done, total);
-            if test.outcome == crate::vectors::vector_file::Outcome::Invalid {
-                result.invalid_tests += 1;
+            if crate::driver::interruption::check().is_some() {
+                interrupted = true;
+                break;
             }
             let verdict = match &test.checks {
                 Err(reason) => Verdict::NotApplicable(reason.clone()),
                 Ok(checks) => run_checks(driver, checks),
             };
-            let (status, detail) = status_and_detail(&verdict);
-            result.tests.push(TestRecord {
-                tc_id: test.tc_id,
-                comment: test.comment.clone(),
-                status,
-                detail,
-            });
-            match verdict {
-                Verdict::Pass => result.passed += 1,
-                Verdict::Fail(difference) => {
-                    result.failed += 1;
-                    result.failures.push(TestFailure {
-                        tc_id: test.tc_id,
-                        comment: test.comment,
-                        flags: test.flags,
-                        difference,
-                    });
-                }
-                Verdict::NotApplicable(reason) => {
-                    result.not_applicable += 1;
-                    match result
-                        .not_applicable_reasons
-                        .iter_mut()
-                        .find(|(r, _)| *r == reason)
-                    {
-                        Some((_, n)) => *n += 1,
-                        None => result.not_applicable_reasons.push((reason, 1)),
-                    }
-                }
-                Verdict::SutFailure(failure) => {
-                    result.sut_failures += 1;
-                    result.sut_diagnoses.push((
-                        test.tc_id,
-                        format!("{}: {}", failure.diagnosis, failure.detail),
-                    ));
-                }
+            if matches!(&verdict, Verdict::SutFailure(f) if f.diagnosis == crate::driver::subprocess::INTERRUPTED)
+            {
+                // Cut short by the interruption, not judged: not recorded.
+                interrupted = true;
+                break;
             }
+            record(&mut result, test, verdict);
         }
-        progress(kind.name(), total, total);
+        if !interrupted {
+            progress(kind.name(), total, total);
+        }
         results.push(result);
+        if interrupted {
+            break;
+        }
     }
     Ok(results)
+}
+
+/// Adds one test's verdict to its kind's results: counts, the test's record, and its
+/// failure, reason or diagnosis, each cut to the report's bounds (they hold SUT and vector
+/// file text).
+pub fn record(result: &mut KindResult, test: PlannedTest, verdict: Verdict) {
+    if test.outcome == crate::vectors::vector_file::Outcome::Invalid {
+        result.invalid_tests += 1;
+    }
+    let (status, detail) = status_and_detail(&verdict);
+    result.tests.push(TestRecord {
+        tc_id: test.tc_id,
+        comment: bounded(&test.comment, MAX_LABEL),
+        status,
+        // A failure's difference is kept once, in `failures`.
+        detail: if status == Status::Fail { None } else { detail },
+    });
+    match verdict {
+        Verdict::Pass => result.passed += 1,
+        Verdict::Fail(difference) => {
+            result.failed += 1;
+            result.failures.push(TestFailure {
+                tc_id: test.tc_id,
+                comment: bounded(&test.comment, MAX_LABEL),
+                flags: test.flags,
+                difference: bounded_difference(difference),
+            });
+        }
+        Verdict::NotApplicable(reason) => {
+            result.not_applicable += 1;
+            let reason = bounded(&reason, MAX_DETAIL);
+            match result
+                .not_applicable_reasons
+                .iter_mut()
+                .find(|(r, _)| *r == reason)
+            {
+                Some((_, n)) => *n += 1,
+                None => result.not_applicable_reasons.push((reason, 1)),
+            }
+        }
+        // The diagnosis is the test record's detail.
+        Verdict::SutFailure(_) => result.sut_failures += 1,
+    }
 }
 
 /// A plain-text table, one row per kind, and the closing line.
@@ -253,8 +364,14 @@ pub fn render_table(results: &[KindResult]) -> String {
         for (reason, n) in &r.not_applicable_reasons {
             out.push_str(&format!("N/A  {} ({n} tests): {reason}\n", r.kind));
         }
-        for (tc_id, diagnosis) in r.sut_diagnoses.iter().take(5) {
-            out.push_str(&format!("SUT  {} tcId {tc_id}: {diagnosis}\n", r.kind));
+        for t in r
+            .tests
+            .iter()
+            .filter(|t| t.status == Status::SutFailure)
+            .take(5)
+        {
+            let diagnosis = t.detail.as_deref().unwrap_or_default();
+            out.push_str(&format!("SUT  {} tcId {}: {diagnosis}\n", r.kind, t.tc_id));
         }
     }
     out

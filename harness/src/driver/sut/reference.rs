@@ -16,7 +16,7 @@ use super::args::{self, parse, HeaderFields, Role};
 use super::olm_ops;
 use crate::driver::hex_bytes::Hex;
 use crate::driver::protocol::{protocol_error, OpError, Request, Response, PROTOCOL_VERSION};
-use ratchet_ref::profile::{KeyAgreement, MessageFormat};
+use ratchet_ref::profile::{KeyAgreement, MessageFormat, SkipLimits};
 
 /// Most sessions one SUT process keeps open.
 pub const MAX_SESSIONS: usize = 4096;
@@ -55,6 +55,9 @@ pub const OPS: &[&str] = &[
 /// The reference implementation as a SUT.
 pub struct ReferenceSut {
     profile: Profile,
+    /// The limits `hello` declares: the profile's own, also for a mutant whose bug breaks
+    /// them (a bug does not change what an implementation claims).
+    declared_limits: SkipLimits,
     sessions: BTreeMap<String, Session>,
 }
 
@@ -92,7 +95,16 @@ impl ReferenceSut {
     pub fn new(profile: Profile) -> ReferenceSut {
         ReferenceSut {
             profile,
+            declared_limits: profile.limits,
             sessions: BTreeMap::new(),
+        }
+    }
+
+    /// A SUT that runs `actual` (a mutant of `declared`) but declares `declared`'s limits.
+    pub fn mutant_of(declared: Profile, actual: Profile) -> ReferenceSut {
+        ReferenceSut {
+            declared_limits: declared.limits,
+            ..ReferenceSut::new(actual)
         }
     }
 
@@ -397,10 +409,10 @@ impl ReferenceSut {
 
     fn hello(&self) -> Value {
         let mut limits = Map::new();
-        limits.insert("maxSkip".into(), json!(self.profile.limits.max_skip));
+        limits.insert("maxSkip".into(), json!(self.declared_limits.max_skip));
         limits.insert(
             "maxStoredKeys".into(),
-            json!(self.profile.limits.max_stored_keys),
+            json!(self.declared_limits.max_stored_keys),
         );
         let by_profile: Map<String, Value> = Profile::all()
             .iter()

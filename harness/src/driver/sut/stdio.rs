@@ -22,6 +22,21 @@ pub enum Chaos {
     EndlessLine,
     /// Write 64 MiB to stderr, then answer normally.
     StderrFlood,
+    /// Print a long non-ASCII log line to stdout (where only responses belong), then answer.
+    LogLine,
+    /// Answer every request with an error whose message is about 900 KB of non-ASCII text
+    /// (just under the 1 MiB line limit).
+    HugeError,
+}
+
+/// The message of [`Chaos::HugeError`]: starts with one ASCII byte so that no fixed byte
+/// offset is a character boundary by luck.
+fn huge_message() -> String {
+    let mut text = String::from("x");
+    while text.len() < 900_000 {
+        text.push_str("é€😀");
+    }
+    text
 }
 
 impl Chaos {
@@ -39,6 +54,8 @@ impl Chaos {
             "wrong-id" => Chaos::WrongId,
             "endless-line" => Chaos::EndlessLine,
             "stderr-flood" => Chaos::StderrFlood,
+            "log-line" => Chaos::LogLine,
+            "huge-error" => Chaos::HugeError,
             _ => return None,
         };
         Some((chaos, at))
@@ -97,6 +114,20 @@ pub fn serve_with_chaos(
                         }
                     }
                     Chaos::StderrFlood => {}
+                    Chaos::LogLine => {
+                        let line = format!("log: {}\n", "é".repeat(150));
+                        output.write_all(line.as_bytes())?;
+                    }
+                    Chaos::HugeError => {
+                        let id = serde_json::from_slice::<serde_json::Value>(&line)
+                            .ok()
+                            .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64));
+                        let error = OpError::new("auth_failed", huge_message());
+                        output.write_all(Response::line(id, &Err(error)).as_bytes())?;
+                        output.write_all(b"\n")?;
+                        output.flush()?;
+                        continue;
+                    }
                 }
             }
         }

@@ -90,6 +90,12 @@ pub trait Kind: Send + Sync {
         text: &str,
         caps: &Capabilities,
     ) -> Result<Vec<PlannedTest>, FileError>;
+    /// Parses and checks a whole file before any test runs: everything [`Kind::plan`]
+    /// checks, plus every test planned for a SUT that can do everything, so a test that
+    /// cannot be replayed (a malformed action, an unbounded count) or that checks nothing
+    /// is refused with its JSON path instead of being reported as not applicable or
+    /// passed. Returns the number of tests.
+    fn validate(&self, file: &str, text: &str) -> Result<usize, FileError>;
     /// The JSON Schema of the kind's files.
     fn schema_file(&self) -> String {
         format!("schema/{}.schema.json", self.name())
@@ -97,6 +103,10 @@ pub trait Kind: Send + Sync {
 }
 
 struct KindOf<K>(PhantomData<K>);
+
+/// Most requests one vector file may plan (the generated files plan at most about 20,000):
+/// a file's tests are planned together, so this bounds the memory a crafted file can cost.
+pub const MAX_CHECKS_PER_FILE: usize = 200_000;
 
 /// Builds a whole file for kind `K`.
 pub fn build_file<K: KindSpec>(profile: &Profile) -> VectorFile<K::Test> {
@@ -142,20 +152,52 @@ impl<K: KindSpec> Kind for KindOf<K> {
         text
     }
 
+    fn validate(&self, file: &str, text: &str) -> Result<usize, FileError> {
+        let parsed = parse_kind::<K>(file, text)?;
+        let everything = Capabilities::everything();
+        let mut count = 0;
+        let mut requests = 0usize;
+        for (g, group) in parsed.test_groups.iter().enumerate() {
+            for (t, test) in group.tests.iter().enumerate() {
+                let problem = match K::checks(test, &everything) {
+                    Err(reason) => Some(reason),
+                    Ok(checks) if checks.iter().all(|c| c.optional) => Some(
+                        "the test has no checks: it would pass without testing anything".into(),
+                    ),
+                    Ok(checks) => {
+                        requests += checks.len();
+                        (requests > MAX_CHECKS_PER_FILE).then(|| {
+                            format!("the file plans more than {MAX_CHECKS_PER_FILE} requests in all: too large to replay")
+                        })
+                    }
+                };
+                if let Some(problem) = problem {
+                    return Err(FileError {
+                        file: file.to_string(),
+                        json_path: format!("$.testGroups[{g}].tests[{t}]"),
+                        problem: format!(
+                            "tcId {}: {}",
+                            test.tc_id(),
+                            crate::driver::bounded_text::bounded(
+                                &problem,
+                                crate::driver::bounded_text::MAX_DETAIL
+                            )
+                        ),
+                    });
+                }
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
     fn plan(
         &self,
         file: &str,
         text: &str,
         caps: &Capabilities,
     ) -> Result<Vec<PlannedTest>, FileError> {
-        let (parsed, _profile) = crate::vectors::vector_file::parse::<K::Test>(file, text)?;
-        if parsed.kind != K::NAME {
-            return Err(FileError {
-                file: file.to_string(),
-                json_path: "$.kind".into(),
-                problem: format!("expected kind {:?}, found {:?}", K::NAME, parsed.kind),
-            });
-        }
+        let parsed = parse_kind::<K>(file, text)?;
         Ok(parsed
             .tests()
             .map(|test| PlannedTest {
@@ -176,6 +218,26 @@ pub fn for_profile(profile: &Profile) -> Vec<Box<dyn Kind>> {
         .into_iter()
         .filter(|k| k.applies_to(profile))
         .collect()
+}
+
+/// Parses a file of kind `K`, refusing a file of another kind.
+fn parse_kind<K: KindSpec>(file: &str, text: &str) -> Result<VectorFile<K::Test>, FileError> {
+    let (parsed, _profile) = crate::vectors::vector_file::parse::<K::Test>(file, text)?;
+    if parsed.kind != K::NAME {
+        return Err(FileError {
+            file: file.to_string(),
+            json_path: "$.kind".into(),
+            problem: format!(
+                "expected kind {:?}, found {:?}",
+                K::NAME,
+                crate::driver::bounded_text::bounded(
+                    &parsed.kind,
+                    crate::driver::bounded_text::MAX_LABEL
+                )
+            ),
+        });
+    }
+    Ok(parsed)
 }
 
 /// Every kind, in the order reports list them.

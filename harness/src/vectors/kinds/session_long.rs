@@ -60,6 +60,10 @@ test_case!(SessionLongTest);
 
 pub struct SessionLongKind;
 
+/// Most actions one test may hold (the generated one has about 20,000): a crafted file
+/// cannot make the harness plan an unbounded number of requests.
+pub const MAX_ACTIONS: usize = 100_000;
+
 /// Plaintext of message `i`.
 pub fn plaintext(i: usize) -> Vec<u8> {
     format!("message {i}").into_bytes()
@@ -209,7 +213,18 @@ impl KindSpec for SessionLongKind {
         let mut next_key = [0usize, 0usize];
         let mut checkpoints = test.checkpoints.iter().peekable();
         for (n, action) in test.actions.split(' ').enumerate() {
-            let label = format!("action {n} ({action})");
+            if n >= MAX_ACTIONS {
+                return Err(format!(
+                    "more than {MAX_ACTIONS} actions: too long to replay"
+                ));
+            }
+            let label = format!(
+                "action {n} ({})",
+                crate::driver::bounded_text::bounded(
+                    action,
+                    crate::driver::bounded_text::MAX_VALUE
+                )
+            );
             match action {
                 "A" | "B" => {
                     let session = if action == "A" { &alice } else { &bob };
@@ -225,13 +240,20 @@ impl KindSpec for SessionLongKind {
                     checks.push(check);
                 }
                 _ => {
-                    let (party, rest) = action.split_at(1);
+                    // Split on a character, not a byte: a crafted token may be empty or
+                    // start with a multi-byte character.
+                    let mut chars = action.chars();
+                    let party = chars.next().map(String::from).unwrap_or_default();
+                    let rest = chars.as_str();
+                    if rest.is_empty() {
+                        return Err(format!("action {n}: {action:?} is not an action"));
+                    }
                     let fresh = rest.ends_with('+');
                     let index: usize = rest
                         .trim_end_matches('+')
                         .parse()
                         .map_err(|_| format!("action {n}: {action:?} is not an action"))?;
-                    let (session, who, key_list) = match party {
+                    let (session, who, key_list) = match party.as_str() {
                         "a" => (&alice, 0, &test.alice_keys),
                         "b" => (&bob, 1, &test.bob_keys),
                         _ => return Err(format!("action {n}: {action:?} is not an action")),

@@ -365,6 +365,11 @@ pub fn setup_checks(tc_id: u64, setup: &SessionSetup) -> Vec<Check> {
     ]
 }
 
+/// Most bytes of requests one test's `encrypt_lost` steps may expand to (count × the
+/// size of each request): the generated files need under 300 KiB, and a crafted count of
+/// 2^32 - 1 must be a file error, not an out-of-memory kill.
+pub const MAX_LOST_WORK: u64 = 8 << 20;
+
 /// Checks that replay the steps (after [`setup_checks`]) and close both sessions.
 pub fn step_checks(tc_id: u64, steps: &[Step], caps: &Capabilities) -> Result<Vec<Check>, String> {
     if !caps.inject_keys {
@@ -372,6 +377,7 @@ pub fn step_checks(tc_id: u64, steps: &[Step], caps: &Capabilities) -> Result<Ve
     }
     let (alice, bob) = session_names(tc_id);
     let mut checks = Vec::new();
+    let mut lost_work: u64 = 0;
     for (i, step) in steps.iter().enumerate() {
         let session = if step.party == Party::Alice {
             &alice
@@ -393,7 +399,15 @@ pub fn step_checks(tc_id: u64, steps: &[Step], caps: &Capabilities) -> Result<Ve
                 ));
             }
             Action::EncryptLost => {
-                for k in 0..step.count.unwrap_or(0) {
+                let count = step.count.unwrap_or(0);
+                let each = step.plaintext.as_ref().map_or(0, |p| p.0.len()) + step.ad.0.len() + 64;
+                lost_work = lost_work.saturating_add(u64::from(count).saturating_mul(each as u64));
+                if lost_work > MAX_LOST_WORK {
+                    return Err(format!(
+                        "step {i}: {count} lost messages of {each} bytes each exceed what one test may ask ({MAX_LOST_WORK} bytes of lost messages in all)"
+                    ));
+                }
+                for k in 0..count {
                     checks.push(Check::new(
                         format!("{label} #{k}"),
                         "session_encrypt",
