@@ -76,6 +76,14 @@ pub struct Step {
     pub state_after: SessionSnapshot,
 }
 
+/// The error also accepted for a replay from an older chain. The DR algorithm does not
+/// remember old chains, so it treats the replayed header's ratchet key as new and fails
+/// authentication (`auth_failed`); an implementation that keeps old receiving chains (as
+/// several do) finds the key used and reports `duplicate`. Every replay of a message the
+/// party already decrypted, on a chain it has since left, carries this alternative: the
+/// same situation gets the same expectation in every file.
+const OLD_CHAIN_REPLAY_ALTERNATIVE: ErrorKind = ErrorKind::Duplicate;
+
 /// How the two sessions start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -96,6 +104,8 @@ pub struct SessionSetup {
 pub struct Transcript {
     pub setup: SessionSetup,
     pub steps: Vec<Step>,
+    /// How many failed decrypts were replays from an older chain.
+    pub old_chain_replays: usize,
     alice: Session,
     bob: Session,
 }
@@ -134,6 +144,7 @@ impl Transcript {
                 bob_state: bob.snapshot(),
             },
             steps: Vec::new(),
+            old_chain_replays: 0,
             alice,
             bob,
         })
@@ -240,6 +251,7 @@ impl Transcript {
             Ok(h) => Some(h.dh) != dhr,
             Err(_) => false,
         };
+        let old_chain_replay = new_key && self.decrypted_before(party, message);
         let mut injected = Vec::new();
         let mut queue = QueuedKeySource::new();
         if new_key {
@@ -256,6 +268,9 @@ impl Transcript {
             Ok(p) => (Some(Hex(p.clone())), Outcome::Valid, None),
             Err(e) => (None, Outcome::Invalid, Some(e.kind())),
         };
+        if old_chain_replay && result == Outcome::Invalid {
+            self.old_chain_replays += 1;
+        }
         self.steps.push(Step {
             party,
             action: Action::Decrypt,
@@ -267,14 +282,30 @@ impl Transcript {
             injected_keys: injected,
             result,
             error,
-            alternative_errors: if result == Outcome::Invalid {
-                alternatives.to_vec()
-            } else {
-                Vec::new()
+            alternative_errors: match result {
+                Outcome::Invalid if old_chain_replay => {
+                    let mut all = alternatives.to_vec();
+                    if !all.contains(&OLD_CHAIN_REPLAY_ALTERNATIVE) {
+                        all.push(OLD_CHAIN_REPLAY_ALTERNATIVE);
+                    }
+                    all
+                }
+                Outcome::Invalid => alternatives.to_vec(),
+                _ => Vec::new(),
             },
             state_after,
         });
         outcome.map_err(|e| e.kind())
+    }
+
+    /// Whether `party` already decrypted exactly these bytes successfully.
+    fn decrypted_before(&self, party: Party, message: &[u8]) -> bool {
+        self.steps.iter().any(|s| {
+            s.party == party
+                && s.action == Action::Decrypt
+                && s.result == Outcome::Valid
+                && s.message.as_ref().is_some_and(|m| m.0 == message)
+        })
     }
 
     /// The test-level outcome and error: invalid (with the first step error) when any step
