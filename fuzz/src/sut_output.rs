@@ -14,7 +14,7 @@ use ratchet_harness::driver::bounded_text::{MAX_DETAIL, MAX_ERROR_MESSAGE, MAX_L
 use ratchet_harness::driver::protocol::Response;
 use ratchet_harness::driver::subprocess::{judge_line, read_lines, Line};
 use ratchet_harness::driver::{Answer, Capabilities, Driver, SutFailure};
-use ratchet_harness::run::report::{RunReport, SutInfo, Totals};
+use ratchet_harness::run::report::{RunReport, SutInfo};
 use ratchet_harness::vectors::kinds::PlannedTest;
 use ratchet_harness::vectors::replay::{run_checks, Check, Expect};
 use ratchet_harness::vectors::vector_file::Outcome;
@@ -185,19 +185,8 @@ pub fn check_sut_output(data: &[u8]) -> usize {
         "every test is counted once"
     );
 
-    let mut report = RunReport {
-        harness_version: "fuzz".into(),
-        protocol_version: 1,
-        profile: "spec".into(),
-        sut: SutInfo::new("fuzz", &capabilities),
-        kinds: vec![result],
-        scenarios: Vec::new(),
-        incidents: Vec::new(),
-        deviations: Vec::new(),
-        fatal: None,
-        interrupted: None,
-        totals: Totals::default(),
-    };
+    let mut report = RunReport::new("spec".into(), SutInfo::new("fuzz", &capabilities));
+    report.kinds.push(result);
     report.tally();
     let _ = report.render();
     let _ = report.junit();

@@ -1,23 +1,15 @@
 //! Replays `fuzz/regressions/sut_output/*` through the `sut_output` fuzz target's check (the
 //! same source file, included with `#[path]`), on stable under `cargo test`.
 
+mod support;
+
 #[path = "../../fuzz/src/sut_output.rs"]
 mod sut_output;
 
-use std::path::Path;
-
 #[test]
 fn sut_output_regressions_replay() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions/sut_output");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "{} holds no inputs", dir.display());
     let mut lines = 0;
-    for file in &files {
-        let data = std::fs::read(file).unwrap();
+    for data in support::regression_inputs("sut_output") {
         lines += sut_output::check_sut_output(&data);
     }
     assert!(

@@ -21,10 +21,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ratchet_ref::Profile;
 
 use crate::driver::profile_scope::ProfileScope;
-use crate::driver::protocol::PROTOCOL_VERSION;
 use crate::driver::subprocess::{SubprocessConfig, SubprocessDriver};
 use crate::driver::{Driver, SutFailure};
-use crate::run::report::{RunReport, ScenarioRecord, SutInfo, Totals};
+use crate::run::report::{RunReport, ScenarioRecord, SutInfo};
 use crate::vectors::verify::{self, ReplayError};
 
 /// The `--only` value that selects the live scenarios alone.
@@ -47,24 +46,15 @@ pub struct RunOptions {
 
 fn empty_report(options: &RunOptions, caps: Option<&crate::driver::Capabilities>) -> RunReport {
     let fallback = crate::driver::Capabilities::unknown();
-    RunReport {
-        harness_version: env!("CARGO_PKG_VERSION").into(),
-        protocol_version: PROTOCOL_VERSION,
-        profile: options
+    RunReport::new(
+        options
             .profiles
             .iter()
             .map(|p| p.name)
             .collect::<Vec<_>>()
             .join(", "),
-        sut: SutInfo::new(&options.sut_command, caps.unwrap_or(&fallback)),
-        kinds: Vec::new(),
-        scenarios: Vec::new(),
-        incidents: Vec::new(),
-        deviations: Vec::new(),
-        fatal: None,
-        interrupted: None,
-        totals: Totals::default(),
-    }
+        SutInfo::new(&options.sut_command, caps.unwrap_or(&fallback)),
+    )
 }
 
 /// Runs the whole conformance run. Errors are problems of the harness's own inputs (a

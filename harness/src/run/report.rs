@@ -121,6 +121,23 @@ pub struct DeviationOutcome {
 }
 
 impl RunReport {
+    /// A report of this harness and protocol version with nothing run yet.
+    pub fn new(profile: String, sut: SutInfo) -> RunReport {
+        RunReport {
+            harness_version: env!("CARGO_PKG_VERSION").into(),
+            protocol_version: crate::driver::protocol::PROTOCOL_VERSION,
+            profile,
+            sut,
+            kinds: Vec::new(),
+            scenarios: Vec::new(),
+            incidents: Vec::new(),
+            deviations: Vec::new(),
+            fatal: None,
+            interrupted: None,
+            totals: Totals::default(),
+        }
+    }
+
     /// Recomputes the totals.
     pub fn tally(&mut self) {
         let (passed, failed, skipped) = crate::vectors::verify::totals(&self.kinds);
