@@ -56,15 +56,6 @@ fn text(i: usize) -> Vec<u8> {
     format!("olm message {i}").into_bytes()
 }
 
-/// Alice's first pre-key message, Bob's session from it, and one reply each way, so both
-/// have a sending chain and the session is established.
-fn establish(t: &mut OlmTranscript, rng: &mut VectorRng) {
-    let (m0, _) = t.send(rng, Alice, b"hello bob");
-    let _ = t.create_inbound(&m0);
-    let (r0, _) = t.send(rng, Bob, b"hello alice");
-    let _ = t.deliver(Alice, &r0, Normal);
-}
-
 /// The message with its last (MAC) bit flipped; for a pre-key message, the embedded
 /// message's MAC.
 fn flip_mac(message: &[u8]) -> Vec<u8> {
@@ -104,7 +95,7 @@ fn scenarios() -> Vec<Scenario> {
         },
         |p, rng| {
             let mut t = OlmTranscript::random(*p, rng)?;
-            establish(&mut t, rng);
+            t.establish(rng);
             let sent: Vec<Vec<u8>> = (0..5).map(|i| t.send(rng, Alice, &text(i)).0).collect();
             for i in [4, 1, 3, 1, 0, 2, 4] {
                 let _ = t.deliver(Bob, &sent[i], Normal);
@@ -173,7 +164,7 @@ fn gap(
     new_chain: bool,
 ) -> ratchet_ref::Result<OlmSessionTest> {
     let mut t = OlmTranscript::random(*p, rng)?;
-    establish(&mut t, rng);
+    t.establish(rng);
     let (from, to) = if new_chain {
         (Bob, Alice)
     } else {
@@ -265,7 +256,7 @@ impl KindSpec for OlmSessionKind {
             }
         }
         if let Ok(mut t) = OlmTranscript::random(*profile, rng) {
-            establish(&mut t, rng);
+            t.establish(rng);
             let cap = profile.limits.max_stored_keys;
             let sent: Vec<Vec<u8>> = (0..cap + 3)
                 .map(|i| t.send(rng, Alice, &text(i)).0)
@@ -304,7 +295,7 @@ impl KindSpec for OlmSessionKind {
                     let _ = t.deliver(Bob, &bad, PreKey);
                     let _ = t.deliver(Bob, &m1, PreKey);
                 } else {
-                    establish(&mut t, rng);
+                    t.establish(rng);
                     let (m, _) = t.send(rng, Alice, b"genuine");
                     let bad = match what {
                         "mac" => flip_mac(&m),

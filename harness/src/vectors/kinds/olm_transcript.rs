@@ -323,6 +323,16 @@ impl OlmTranscript {
         self.deliver_allowing(party, message, kind, &[])
     }
 
+    /// Alice's first pre-key message, Bob's session from it and his reply, which Alice
+    /// decrypts: the session is established, Bob has a sending chain and Alice's next send
+    /// starts a new one.
+    pub fn establish(&mut self, rng: &mut VectorRng) {
+        let (m0, _) = self.send(rng, Party::Alice, b"hello bob");
+        let _ = self.create_inbound(&m0);
+        let (r0, _) = self.send(rng, Party::Bob, b"hello alice");
+        let _ = self.deliver(Party::Alice, &r0, MessageKind::Normal);
+    }
+
     /// Both parties' current states (Bob's once his session exists).
     pub fn states(&self) -> (OlmSessionState, Option<OlmSessionState>) {
         (
