@@ -33,7 +33,13 @@ pub struct ScenarioResult {
     pub name: &'static str,
     pub role: SutRole,
     pub verdict: Verdict,
+    /// For a failure: the last events of the conversation, oldest first, with the header
+    /// values of each message.
+    pub events: Vec<String>,
 }
+
+/// How many of the last events a failed scenario keeps.
+pub const EVENTS_KEPT: usize = 8;
 
 enum Stop {
     Fail(Difference),
@@ -58,6 +64,55 @@ struct Live<'a> {
     ad: Vec<u8>,
     rng: VectorRng,
     step: usize,
+    /// The last [`EVENTS_KEPT`] events, oldest first.
+    events: std::collections::VecDeque<Event>,
+}
+
+/// How the reference's sends begin in the event log.
+const PEER_SENT: &str = "reference sent";
+
+/// One event of a live conversation, or a run of the reference's sends.
+struct Event {
+    what: String,
+    /// The first of a run (equal to `what` for a single event).
+    first: String,
+    repeated: usize,
+}
+
+impl Event {
+    fn describe(&self) -> String {
+        if self.repeated == 1 {
+            self.what.clone()
+        } else {
+            let strip = |e: &str| e.trim_start_matches(PEER_SENT).trim_start().to_string();
+            format!(
+                "{PEER_SENT} {} messages, the first {}; the last {}",
+                self.repeated,
+                strip(&self.first),
+                strip(&self.what)
+            )
+        }
+    }
+}
+
+/// A message's header values as the harness reads them (it knows the profile): ratchet key
+/// (first bytes), PN where the format has it, N; or why they cannot be read.
+fn header_values(profile: &Profile, message: &[u8]) -> String {
+    let offset = ratchet_message_offset(profile, message).min(message.len());
+    let kind = kind_name(kind_of(profile, message));
+    match ratchet_ref::primitives::wire::parse(profile, &message[offset..]) {
+        Ok(parsed) => {
+            let fields = parsed.fields;
+            let dh = hex::encode(&fields.dh.0[..4]);
+            let pn = fields.pn.map(|pn| format!(", pn {pn}")).unwrap_or_default();
+            format!(
+                "{kind}, {} bytes: dh {dh}…{pn}, n {}",
+                message.len(),
+                fields.n
+            )
+        }
+        Err(e) => format!("{kind}, {} bytes: header unreadable ({e})", message.len()),
+    }
 }
 
 /// Olm's transport tells pre-key from normal messages; the harness knows the layout (a
@@ -90,15 +145,35 @@ fn kind_name(kind: MessageKind) -> &'static str {
 }
 
 fn fail(step: usize, what: &str, field: &str, expected: String, got: String) -> Stop {
-    Stop::Fail(Difference {
-        step: format!("step {step}: {what}"),
-        field: field.into(),
+    Stop::Fail(Difference::new(
+        format!("step {step}: {what}"),
+        field.into(),
         expected,
         got,
-    })
+    ))
 }
 
 impl Live<'_> {
+    /// Records an event, keeping the last [`EVENTS_KEPT`]; a run of messages the reference
+    /// sends in a row is one event.
+    fn event(&mut self, what: String) {
+        if let Some(last) = self.events.back_mut() {
+            if last.what.starts_with(PEER_SENT) && what.starts_with(PEER_SENT) {
+                last.repeated += 1;
+                last.what = what;
+                return;
+            }
+        }
+        if self.events.len() == EVENTS_KEPT {
+            self.events.pop_front();
+        }
+        self.events.push_back(Event {
+            first: what.clone(),
+            what,
+            repeated: 1,
+        });
+    }
+
     fn call(&mut self, op: &str, args: Value) -> Step<Result<Value, OpError>> {
         let mut answers = self.driver.call_batch(&[(op.to_string(), args)]);
         match answers.pop() {
@@ -125,20 +200,29 @@ impl Live<'_> {
         let step = self.step;
         let keys = self.keys();
         let args = json!({"session": self.session, "plaintext": Hex::from(plaintext), "ad": Hex(self.ad.clone()), "keys": keys});
-        match self.call("session_encrypt", args)? {
-            Ok(body) => body
-                .get("message")
-                .and_then(Value::as_str)
-                .and_then(|h| hex::decode(h).ok())
-                .ok_or_else(|| {
-                    fail(
-                        step,
-                        "SUT encrypt",
-                        "/message",
-                        "hex bytes".into(),
-                        crate::driver::shorten(&body),
-                    )
-                }),
+        let answer = self.call("session_encrypt", args)?;
+        let sent = answer
+            .as_ref()
+            .ok()
+            .and_then(|body| body.get("message"))
+            .and_then(Value::as_str)
+            .and_then(|h| hex::decode(h).ok());
+        let event = match (&sent, &answer) {
+            (Some(m), _) => format!("step {step}: SUT sent {}", header_values(&self.profile, m)),
+            (None, Err(e)) => format!("step {step}: SUT encrypt failed: {}", e.kind),
+            (None, Ok(_)) => format!("step {step}: SUT encrypt answered no message"),
+        };
+        self.event(event);
+        match answer {
+            Ok(body) => sent.ok_or_else(|| {
+                fail(
+                    step,
+                    "SUT encrypt",
+                    "/message",
+                    "hex bytes".into(),
+                    crate::driver::shorten(&body),
+                )
+            }),
             Err(e) => Err(fail(
                 step,
                 "SUT encrypt",
@@ -153,6 +237,11 @@ impl Live<'_> {
     fn peer_receive(&mut self, message: &[u8], plaintext: &[u8]) -> Step<()> {
         self.step += 1;
         let step = self.step;
+        let event = format!(
+            "step {step}: reference receives {}",
+            header_values(&self.profile, message)
+        );
+        self.event(event);
         let outcome = match (&mut self.peer, self.peer_inbound.take()) {
             (Some(peer), inbound) => {
                 self.peer_inbound = inbound;
@@ -196,10 +285,13 @@ impl Live<'_> {
     }
 
     fn peer_send(&mut self, plaintext: &[u8]) -> Vec<u8> {
-        match &mut self.peer {
+        let message = match &mut self.peer {
             Some(peer) => peer.encrypt(plaintext, &self.ad).unwrap_or_default(),
             None => Vec::new(),
-        }
+        };
+        let event = format!("{PEER_SENT} {}", header_values(&self.profile, &message));
+        self.event(event);
+        message
     }
 
     fn sut_decrypt(&mut self, message: &[u8], ad: &[u8]) -> Step<Result<Vec<u8>, OpError>> {
@@ -231,6 +323,11 @@ impl Live<'_> {
     fn sut_receive(&mut self, message: &[u8], plaintext: &[u8]) -> Step<()> {
         self.step += 1;
         let step = self.step;
+        let event = format!(
+            "step {step}: SUT receives {}",
+            header_values(&self.profile, message)
+        );
+        self.event(event);
         let ad = self.ad.clone();
         match self.sut_decrypt(message, &ad)? {
             Ok(p) if p == plaintext => Ok(()),
@@ -261,6 +358,11 @@ impl Live<'_> {
     ) -> Step<()> {
         self.step += 1;
         let step = self.step;
+        let event = format!(
+            "step {step}: SUT must reject ({what}) {}",
+            header_values(&self.profile, message)
+        );
+        self.event(event);
         let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
         match self.sut_decrypt(message, ad)? {
             Err(e) if names.contains(&e.kind.as_str()) => Ok(()),
@@ -591,6 +693,7 @@ fn start<'a>(
         ad,
         rng,
         step: 0,
+        events: std::collections::VecDeque::new(),
     };
     live.step += 1;
     let Some(args) = args else {
@@ -631,6 +734,7 @@ pub fn run_all(
                     verdict: Verdict::NotApplicable(format!(
                         "the SUT does not implement op {op:?}"
                     )),
+                    events: Vec::new(),
                 });
                 continue;
             }
@@ -638,9 +742,12 @@ pub fn run_all(
             seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
             seed_bytes[8] = index as u8;
             seed_bytes[9] = role as u8;
+            let mut events = Vec::new();
             let outcome = start(driver, profile, role, name, seed_bytes).and_then(|mut live| {
-                live.open(role)?;
-                let result = body(&mut live, role, &caps);
+                let result = live.open(role).and_then(|()| body(&mut live, role, &caps));
+                if result.is_err() {
+                    events = live.events.iter().map(Event::describe).collect();
+                }
                 let session = live.session.clone();
                 if caps.supports("session_close") {
                     let _ = live.call("session_close", json!({ "session": session }));
@@ -657,10 +764,14 @@ pub fn run_all(
                 Err(Stop::Sut(f)) => Verdict::SutFailure(f),
                 Err(Stop::NotApplicable(reason)) => Verdict::NotApplicable(reason),
             };
+            if !matches!(verdict, Verdict::Fail(_) | Verdict::SutFailure(_)) {
+                events.clear();
+            }
             results.push(ScenarioResult {
                 name,
                 role,
                 verdict,
+                events,
             });
         }
     }

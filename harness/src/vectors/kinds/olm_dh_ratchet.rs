@@ -19,6 +19,7 @@ use super::transcript::Party;
 use super::{note, notes, test_case, KindSpec};
 use crate::driver::hex_bytes::Hex;
 use crate::driver::Capabilities;
+use crate::vectors::diagnosis::unchanged_rule;
 use crate::vectors::replay::{expect_outcome, Check, Expect};
 use crate::vectors::vector_file::{Note, Outcome, TestGroup};
 use crate::vectors::vector_rng::VectorRng;
@@ -541,8 +542,12 @@ impl KindSpec for OlmDhRatchetKind {
                 json!({"session": session, "message": test.message, "type": "normal"}),
                 expect_outcome(test.result, test.error, &test.alternative_errors, fields),
             ),
-            olm_state_check("decrypt".into(), &session, &test.state_after_receive),
         ];
+        let mut after = olm_state_check("decrypt".into(), &session, &test.state_after_receive);
+        if test.result == Outcome::Invalid {
+            after = after.after_failure(unchanged_rule("decrypt"));
+        }
+        checks.push(after);
         if let (Some(reply), true) = (&test.reply, caps.inject_keys) {
             checks.push(Check::new(
                 "reply",

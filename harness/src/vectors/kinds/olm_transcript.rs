@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::transcript::Party;
 use crate::driver::hex_bytes::Hex;
 use crate::driver::Capabilities;
+use crate::vectors::diagnosis::unchanged_rule;
 use crate::vectors::replay::{expect_outcome, Check, Expect};
 use crate::vectors::vector_file::Outcome;
 use crate::vectors::vector_rng::VectorRng;
@@ -476,7 +477,12 @@ pub fn checks(
             }
         }
         if let Some(state) = &step.state_after {
-            checks.push(olm_state_check(label, session, state));
+            let mut after = olm_state_check(label, session, state);
+            if step.result == Outcome::Invalid {
+                after = after
+                    .after_failure(unchanged_rule(&format!("{:?}", step.action).to_lowercase()));
+            }
+            checks.push(after);
         }
     }
     for name in [alice, bob] {
