@@ -4,7 +4,7 @@
 
 use ratchet_ref::primitives::generate_dh_from_bytes;
 use ratchet_ref::primitives::{DhKeyPair, Header, RootKey};
-use ratchet_ref::profile::{KeyAgreement, MessageFormat, SenderRatchet};
+use ratchet_ref::profile::{KeyAgreement, MessageFormat, SenderRatchet, StoredKeysScope};
 use ratchet_ref::session::MessageKind;
 use ratchet_ref::triple_dh::{inbound_session, outbound_session};
 use ratchet_ref::{ErrorKind, Profile, Session};
@@ -404,10 +404,22 @@ fn text(i: usize) -> Vec<u8> {
 
 type Body = fn(&mut Live, SutRole, &Capabilities) -> Step<()>;
 
-/// Every scenario: name and body.
-fn scenarios() -> Vec<(&'static str, Body)> {
+/// Whether a scenario can exist in a profile (it asks the profile's variants).
+type AppliesTo = fn(&Profile) -> bool;
+
+fn every_profile(_: &Profile) -> bool {
+    true
+}
+
+/// Messages carry PN: MAX_SKIP can be exceeded through it.
+fn carries_pn(profile: &Profile) -> bool {
+    profile.wire.has_pn()
+}
+
+/// Every scenario: name, the profiles it exists in, and body.
+fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
     vec![
-        ("burst", |l, _, _| {
+        ("burst", every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..10).map(|i| l.peer_send(&text(i))).collect();
             for (i, m) in ms.iter().enumerate() {
                 l.sut_receive(m, &text(i))?;
@@ -421,7 +433,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             }
             Ok(())
         }),
-        ("ping_pong", |l, _, _| {
+        ("ping_pong", every_profile, |l, _, _| {
             for i in 0..20 {
                 if i % 2 == 0 {
                     let m = l.peer_send(&text(i));
@@ -433,7 +445,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             }
             Ok(())
         }),
-        ("reordering", |l, _, _| {
+        ("reordering", every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..8).map(|i| l.peer_send(&text(i))).collect();
             for i in [5usize, 0, 7, 2, 1, 6, 3, 4] {
                 l.sut_receive(&ms[i], &text(i))?;
@@ -454,7 +466,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             l.sut_receive(&old[0], &text(200))?;
             l.sut_receive(&old[1], &text(201))
         }),
-        ("loss", |l, _, _| {
+        ("loss", every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..10).map(|i| l.peer_send(&text(i))).collect();
             for i in [1usize, 4, 9] {
                 l.sut_receive(&ms[i], &text(i))?;
@@ -464,7 +476,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             let next = l.peer_send(b"next chain");
             l.sut_receive(&next, b"next chain")
         }),
-        ("duplicates", |l, _, _| {
+        ("duplicates", every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..3).map(|i| l.peer_send(&text(i))).collect();
             l.sut_receive(&ms[0], &text(0))?;
             let ad = l.ad.clone();
@@ -484,7 +496,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
                 &[ErrorKind::Duplicate],
             )
         }),
-        ("tampering", |l, _, _| {
+        ("tampering", every_profile, |l, _, _| {
             let ad = l.ad.clone();
             let has_ad = matches!(l.profile.wire, MessageFormat::FixedHeader(_));
             // Where each field is: the fixed header's, or Olm's (version, 0x0A 0x20 key,
@@ -542,7 +554,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             }
             Ok(())
         }),
-        ("max_skip", |l, _, caps| {
+        ("max_skip", every_profile, |l, _, caps| {
             let Some(max) = caps.max_skip else {
                 return Err(Stop::NotApplicable(
                     "the SUT declares no maxSkip in hello".into(),
@@ -569,7 +581,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             l.sut_receive(&at_limit, b"at the limit")?;
             l.sut_receive(&beyond, b"one beyond")
         }),
-        ("long_conversation", |l, _, _| {
+        ("long_conversation", every_profile, |l, _, _| {
             let mut to_sut: Vec<(usize, Vec<u8>)> = Vec::new();
             let mut to_peer: Vec<(usize, Vec<u8>)> = Vec::new();
             let mut sut_sends = false;
@@ -609,6 +621,124 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             }
             for (n, m) in std::mem::take(&mut to_peer) {
                 l.peer_receive(&m, &text(n))?;
+            }
+            Ok(())
+        }),
+        ("forged_stored_key", every_profile, |l, _, _| {
+            // A forgery naming a stored key must leave the key: on the current chain, then
+            // on the previous one after a DH ratchet step.
+            let ad = l.ad.clone();
+            for previous_chain in [false, true] {
+                let ms: Vec<Vec<u8>> = (0..4).map(|i| l.peer_send(&text(200 + i))).collect();
+                l.sut_receive(&ms[3], &text(203))?;
+                if previous_chain {
+                    let reply = l.sut_send(b"reply")?;
+                    l.peer_receive(&reply, b"reply")?;
+                    let next = l.peer_send(b"next chain");
+                    l.sut_receive(&next, b"next chain")?;
+                }
+                let mut forged = ms[1].clone();
+                if let Some(last) = forged.last_mut() {
+                    *last ^= 0x01;
+                }
+                l.sut_reject(
+                    "a forgery (tag flipped) of a late message whose key is stored",
+                    &forged,
+                    &ad,
+                    &[ErrorKind::AuthFailed],
+                )?;
+                for i in [1usize, 0, 2] {
+                    l.sut_receive(&ms[i], &text(200 + i))?;
+                }
+            }
+            Ok(())
+        }),
+        ("stored_key_cap", every_profile, |l, _, caps| {
+            // cap + 2 keys skipped (over several chains where the cap is per session): the
+            // two oldest are evicted, the third oldest still decrypts.
+            let (Some(cap), Some(max)) = (caps.max_stored_keys, caps.max_skip) else {
+                return Err(Stop::NotApplicable(
+                    "the SUT declares no maxStoredKeys or maxSkip in hello".into(),
+                ));
+            };
+            if cap > 20_000 || max == 0 {
+                return Err(Stop::NotApplicable(format!(
+                    "maxStoredKeys {cap} (maxSkip {max}) is too large to exercise live"
+                )));
+            }
+            let per_chain = l.profile.limits.stored_keys_per == StoredKeysScope::ReceivingChain;
+            if per_chain && cap + 2 > max {
+                return Err(Stop::NotApplicable(format!(
+                    "a cap of {cap} keys per chain cannot be passed with maxSkip {max}"
+                )));
+            }
+            let mut remaining = cap + 2;
+            let mut oldest: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            let mut chain = 0;
+            while remaining > 0 {
+                let skipped = remaining.min(max);
+                for i in 0..skipped {
+                    let plaintext = format!("chain {chain} lost {i}").into_bytes();
+                    let m = l.peer_send(&plaintext);
+                    if oldest.len() < 3 {
+                        oldest.push((m, plaintext));
+                    }
+                }
+                let last = format!("chain {chain} delivered").into_bytes();
+                let m = l.peer_send(&last);
+                l.sut_receive(&m, &last)?;
+                remaining -= skipped;
+                if remaining > 0 {
+                    let reply = l.sut_send(b"reply")?;
+                    l.peer_receive(&reply, b"reply")?;
+                }
+                chain += 1;
+            }
+            let ad = l.ad.clone();
+            for (m, _) in &oldest[..2] {
+                l.sut_reject(
+                    "the oldest stored keys are evicted at the cap",
+                    m,
+                    &ad,
+                    &[ErrorKind::Duplicate, ErrorKind::AuthFailed],
+                )?;
+            }
+            let (m, plaintext) = &oldest[2];
+            l.sut_receive(m, plaintext)
+        }),
+        ("max_skip_through_pn", carries_pn, |l, _, caps| {
+            // A new chain whose PN says exactly MAX_SKIP keys of the previous chain were
+            // never received is accepted; MAX_SKIP + 1 is not.
+            let Some(max) = caps.max_skip else {
+                return Err(Stop::NotApplicable(
+                    "the SUT declares no maxSkip in hello".into(),
+                ));
+            };
+            if max > 100_000 {
+                return Err(Stop::NotApplicable(format!(
+                    "maxSkip {max} is too large to exercise live"
+                )));
+            }
+            let ad = l.ad.clone();
+            for (lost, accepted) in [(max, true), (max + 1, false)] {
+                let first = l.peer_send(b"first of a chain");
+                l.sut_receive(&first, b"first of a chain")?;
+                for i in 0..lost {
+                    let _ = l.peer_send(&text(i as usize));
+                }
+                let reply = l.sut_send(b"reply")?;
+                l.peer_receive(&reply, b"reply")?;
+                let next = l.peer_send(b"next chain");
+                if accepted {
+                    l.sut_receive(&next, b"next chain")?;
+                } else {
+                    l.sut_reject(
+                        "PN says MAX_SKIP + 1 keys of the previous chain were skipped",
+                        &next,
+                        &ad,
+                        &[ErrorKind::TooManySkipped],
+                    )?;
+                }
             }
             Ok(())
         }),
@@ -720,7 +850,10 @@ pub fn run_all(
 ) -> Vec<ScenarioResult> {
     let mut results = Vec::new();
     let needed = ["session_create", "session_encrypt", "session_decrypt"];
-    for (index, (name, body)) in scenarios().into_iter().enumerate() {
+    for (index, (name, applies_to, body)) in scenarios().into_iter().enumerate() {
+        if !applies_to(&profile) {
+            continue;
+        }
         for role in [SutRole::Initiator, SutRole::Responder] {
             if crate::driver::interruption::check().is_some() {
                 return results;

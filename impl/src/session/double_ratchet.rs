@@ -378,6 +378,11 @@ impl Session {
         }
 
         // TrySkippedMessageKeys: the key is removed only once the message authenticates.
+        if crate::fault!(self.profile, skipped_key_removed_before_mac) {
+            if let Some(mk) = self.skipped.remove(&header.dh, header.n) {
+                return wire::open(&self.profile, &mk, &parsed, ad);
+            }
+        }
         if let Some(mk) = self.skipped.get(&header.dh, header.n) {
             let plaintext = wire::open(&self.profile, mk, &parsed, ad)?;
             if !crate::fault!(self.profile, skipped_keys_not_deleted) {
@@ -421,7 +426,12 @@ impl Session {
                     }
                 }
                 let step = self.receiving_step(&own.private, &header.dh)?;
-                (Some(step), None, 0)
+                let first = if crate::fault!(self.profile, nr_not_reset) {
+                    self.receiving.current().map_or(0, |c| c.n)
+                } else {
+                    0
+                };
+                (Some(step), None, first)
             }
             Located::KnownWithoutChain => {
                 return Err(Error::auth_failed(
@@ -538,7 +548,11 @@ impl Session {
                 let ns = self.sending.ns();
                 // A real step (not the failed-message bug) records PN = Ns.
                 if sending.is_some() && !crate::fault!(self.profile, pn_not_recorded) {
-                    self.pn = ns;
+                    self.pn = if crate::fault!(self.profile, pn_is_last_index) {
+                        ns.saturating_sub(1)
+                    } else {
+                        ns
+                    };
                 }
                 match sending {
                     Some(Some((dhs, rk, ck))) => {
@@ -637,7 +651,9 @@ impl Session {
 
     /// The spec's guard: more than MAX_SKIP keys skipped in one chain is `too_many_skipped`.
     fn check_skip(&self, nr: u32, until: u32) -> Result<()> {
-        if u64::from(nr) + u64::from(self.profile.limits.max_skip) < u64::from(until) {
+        let allowed = u64::from(self.profile.limits.max_skip)
+            + u64::from(crate::fault!(self.profile, max_skip_off_by_one));
+        if u64::from(nr) + allowed < u64::from(until) {
             return Err(Error::new(
                 ErrorKind::TooManySkipped,
                 format!(

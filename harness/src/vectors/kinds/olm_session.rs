@@ -66,6 +66,76 @@ fn flip_mac(message: &[u8]) -> Vec<u8> {
     m
 }
 
+/// The message with its chain index rewritten (fields re-encoded, ciphertext and MAC kept):
+/// a forgery naming another message key.
+fn with_chain_index(message: &[u8], index: u64) -> Option<Vec<u8>> {
+    let parsed =
+        OlmMessage::parse(message, message.first().copied()?, 8, u64::from(u32::MAX)).ok()?;
+    let mut out = Vec::new();
+    OlmMessage::encode_prefix(
+        message[0],
+        &parsed.ratchet_key,
+        index,
+        parsed.ciphertext.len(),
+        &mut out,
+    );
+    out.extend_from_slice(parsed.ciphertext);
+    out.extend_from_slice(parsed.mac);
+    Some(out)
+}
+
+/// For each receiver, on its peer's current chain and on an older chain kept after a ratchet
+/// step: the receiver holds the keys of messages 0..3 (message 3 arrived); a forgery of
+/// message 1 (MAC flipped, or its index rewritten to 0, naming another stored key) must fail
+/// and leave every key, so messages 1, 0 and 2 still decrypt.
+fn forged_stored_keys(profile: &Profile, rng: &mut VectorRng) -> Vec<OlmSessionTest> {
+    let mut tests = Vec::new();
+    for receiver in [Bob, Alice] {
+        let sender = if receiver == Bob { Alice } else { Bob };
+        for older_chain in [false, true] {
+            for what in ["mac", "index to a stored key"] {
+                let Ok(mut t) = OlmTranscript::random(*profile, rng) else {
+                    continue;
+                };
+                t.establish(rng);
+                let ms: Vec<Vec<u8>> = (0..4).map(|i| t.send(rng, sender, &text(i)).0).collect();
+                let _ = t.deliver(receiver, &ms[3], Normal);
+                if older_chain {
+                    let (r, _) = t.send(rng, receiver, b"reply");
+                    let _ = t.deliver(sender, &r, Normal);
+                    let (next, _) = t.send(rng, sender, b"next chain");
+                    let _ = t.deliver(receiver, &next, Normal);
+                }
+                let forged = match what {
+                    "mac" => Some(flip_mac(&ms[1])),
+                    _ => OlmMessage::parse(&ms[1], ms[1][0], 8, u64::from(u32::MAX))
+                        .ok()
+                        .and_then(|m| with_chain_index(&ms[1], m.chain_index ^ 1)),
+                };
+                let Some(forged) = forged else { continue };
+                let _ = t.deliver(receiver, &forged, Normal);
+                for i in [1usize, 0, 2] {
+                    let _ = t.deliver(receiver, &ms[i], Normal);
+                }
+                let chain = if older_chain {
+                    "an older chain kept after a ratchet step"
+                } else {
+                    "the current chain"
+                };
+                tests.push(finish(
+                    t,
+                    &format!(
+                        "{} gets a forgery ({what}) of a late message whose key is stored, on {chain}; the genuine one still decrypts",
+                        receiver.name()
+                    ),
+                    &["ForgedStoredKey", "Tampered"],
+                ));
+            }
+        }
+    }
+    tests
+}
+
 type Scenario = fn(&Profile, &mut VectorRng) -> ratchet_ref::Result<OlmSessionTest>;
 
 fn scenarios() -> Vec<Scenario> {
@@ -226,6 +296,7 @@ impl KindSpec for OlmSessionKind {
 
     fn notes() -> BTreeMap<String, Note> {
         notes(&[
+            ("ForgedStoredKey", note("MissingCheck", "A forged message (its MAC flipped, or its chain index rewritten to name another stored key) names a message key in the store: it fails authentication and the key stays, so the genuine late message still decrypts. On the current chain and on an older chain kept after a ratchet step, in both roles.", "olm.md, Receiving messages; DR §3.5")),
             ("PreKeyUntilReply", note("Functionality", "Alice wraps every message in a pre-key message until she has received one; Bob creates his session from any of them and decrypts the others as pre-key messages to it.", "olm.md, Sending the first pre-key messages")),
             ("LazySenderRatchet", note("Functionality", "A new receiving chain drops the sending chain; the next send draws a new ratchet key and advances the root key.", "olm.md, Sending normal messages; Receiving messages")),
             ("OutOfOrder", note("Functionality", "Messages arrive out of order; skipped message keys are stored.", "olm.md, Receiving messages")),
@@ -353,6 +424,11 @@ impl KindSpec for OlmSessionKind {
                 group_type: "OlmSessionTest".into(),
                 comment: "tampered and forged messages".into(),
                 tests: tampered,
+            },
+            TestGroup {
+                group_type: "OlmSessionTest".into(),
+                comment: "forgeries naming a stored key, then the genuine late message".into(),
+                tests: forged_stored_keys(profile, rng),
             },
         ]
     }
