@@ -76,6 +76,111 @@ fn tamper(message: &[u8], what: &str) -> Vec<u8> {
 
 type Scenario = fn(&Profile, &mut VectorRng) -> ratchet_ref::Result<SessionTest>;
 
+/// MAX_SKIP on the current chain (Alice receiving) and on a new chain (Bob receiving);
+/// MAX_SKIP + 1 through PN (Alice receiving); MAX_SKIP through PN and MAX_SKIP on the new
+/// chain in one message (a bound per chain, not on the sum), which fills the store exactly to
+/// its cap; and the cap passed by one (Alice receiving): exactly the oldest key is evicted.
+fn limits(p: &Profile, rng: &mut VectorRng) -> Vec<SessionTest> {
+    let max = p.limits.max_skip;
+    let mut tests = Vec::new();
+    let mut add = |test: ratchet_ref::Result<SessionTest>| {
+        if let Ok(test) = test {
+            tests.push(test);
+        }
+    };
+    add((|| {
+        let ad = rng.bytes(66);
+        let mut t = Transcript::random(*p, rng)?;
+        let m0 = t.send(Alice, b"first", &ad);
+        let _ = t.deliver(rng, Bob, &m0, &ad);
+        t.send_lost(Bob, max, b"lost", &ad);
+        let at_limit = t.send(Bob, b"at the limit", &ad);
+        let beyond = t.send(Bob, b"one beyond", &ad);
+        let _ = t.deliver(rng, Alice, &beyond, &ad);
+        let _ = t.deliver(rng, Alice, &at_limit, &ad);
+        let _ = t.deliver(rng, Alice, &beyond, &ad);
+        Ok(finish(t, "MAX_SKIP in alice's current chain: MAX_SKIP + 1 skips rejected, exactly MAX_SKIP accepted", &["MaxSkip"]))
+    })());
+    add((|| {
+        let ad = rng.bytes(66);
+        let mut t = Transcript::random(*p, rng)?;
+        let m0 = t.send(Alice, b"first", &ad);
+        let _ = t.deliver(rng, Bob, &m0, &ad);
+        let r = t.send(Bob, b"reply", &ad);
+        let _ = t.deliver(rng, Alice, &r, &ad);
+        t.send_lost(Alice, max, b"lost", &ad);
+        let at_limit = t.send(Alice, b"at the limit", &ad);
+        let beyond = t.send(Alice, b"one beyond", &ad);
+        let _ = t.deliver(rng, Bob, &beyond, &ad);
+        let _ = t.deliver(rng, Bob, &at_limit, &ad);
+        let _ = t.deliver(rng, Bob, &beyond, &ad);
+        Ok(finish(t, "MAX_SKIP on a new chain (bob's DH ratchet step): index MAX_SKIP + 1 rejected, index MAX_SKIP accepted", &["MaxSkip"]))
+    })());
+    add((|| {
+        let ad = rng.bytes(66);
+        let mut t = Transcript::random(*p, rng)?;
+        let m0 = t.send(Alice, b"first", &ad);
+        let _ = t.deliver(rng, Bob, &m0, &ad);
+        let r0 = t.send(Bob, b"reply", &ad);
+        let _ = t.deliver(rng, Alice, &r0, &ad);
+        t.send_lost(Bob, max + 1, b"lost", &ad);
+        let a = t.send(Alice, b"alice again", &ad);
+        let _ = t.deliver(rng, Bob, &a, &ad);
+        let next = t.send(Bob, b"next chain", &ad);
+        let _ = t.deliver(rng, Alice, &next, &ad);
+        Ok(finish(t, "MAX_SKIP through PN at alice: MAX_SKIP + 1 keys of the previous chain would be skipped", &["MaxSkip", "PreviousChain"]))
+    })());
+    add((|| {
+        let ad = rng.bytes(66);
+        let mut t = Transcript::random(*p, rng)?;
+        let first = t.send(Alice, b"first", &ad);
+        let _ = t.deliver(rng, Bob, &first, &ad);
+        let kept = t.send(Alice, b"oldest skipped", &ad);
+        t.send_lost(Alice, max - 1, b"lost", &ad);
+        let r = t.send(Bob, b"reply", &ad);
+        let _ = t.deliver(rng, Alice, &r, &ad);
+        t.send_lost(Alice, max, b"lost", &ad);
+        let next = t.send(Alice, b"new chain at index MAX_SKIP", &ad);
+        let _ = t.deliver(rng, Bob, &next, &ad);
+        let _ = t.deliver(rng, Bob, &kept, &ad);
+        Ok(finish(t, "MAX_SKIP keys through PN and MAX_SKIP on the new chain in one message: MAX_SKIP bounds each chain, not the sum; the store reaches its cap exactly and keeps every key", &["MaxSkip", "PreviousChain", "Eviction"]))
+    })());
+    add((|| {
+        let ad = rng.bytes(66);
+        let mut t = Transcript::random(*p, rng)?;
+        let m0 = t.send(Alice, b"first", &ad);
+        let _ = t.deliver(rng, Bob, &m0, &ad);
+        let oldest = [
+            t.send(Bob, b"oldest", &ad),
+            t.send(Bob, b"second oldest", &ad),
+        ];
+        t.send_lost(Bob, max - 2, b"lost", &ad);
+        let end = t.send(Bob, b"chain 1 end", &ad);
+        let _ = t.deliver(rng, Alice, &end, &ad);
+        // Fill the store to its cap, at most MAX_SKIP keys per chain.
+        let cap = u32::try_from(p.limits.max_stored_keys).unwrap_or(u32::MAX);
+        let mut stored = max;
+        while stored < cap {
+            let skipped = max.min(cap - stored);
+            let a = t.send(Alice, b"reply", &ad);
+            let _ = t.deliver(rng, Bob, &a, &ad);
+            t.send_lost(Bob, skipped, b"lost", &ad);
+            let end = t.send(Bob, b"chain end", &ad);
+            let _ = t.deliver(rng, Alice, &end, &ad);
+            stored += skipped;
+        }
+        let a = t.send(Alice, b"reply", &ad);
+        let _ = t.deliver(rng, Bob, &a, &ad);
+        t.send_lost(Bob, 1, b"lost", &ad);
+        let end = t.send(Bob, b"one past the cap", &ad);
+        let _ = t.deliver(rng, Alice, &end, &ad);
+        let _ = t.deliver_allowing(rng, Alice, &oldest[0], &ad, &[ErrorKind::Duplicate]);
+        let _ = t.deliver(rng, Alice, &oldest[1], &ad);
+        Ok(finish(t, "the stored-key cap passed by one at alice: exactly the oldest key is evicted, the second oldest still decrypts", &["Eviction"]))
+    })());
+    tests
+}
+
 /// `receiver` holds the keys of messages 0..3 of its peer's chain (message 3 arrived); with
 /// `previous_chain`, a DH ratchet step follows first, so they are keys of the previous chain.
 /// Then a forgery of message 1 (`what`: its tag flipped, or its header's n rewritten from 1
@@ -485,6 +590,11 @@ impl KindSpec for SessionKind {
                 group_type: "SessionTest".into(),
                 comment: "forgeries naming a stored key, then the genuine late message".into(),
                 tests: forged,
+            },
+            TestGroup {
+                group_type: "SessionTest".into(),
+                comment: "the limits at their boundaries, in both roles".into(),
+                tests: limits(profile, rng),
             },
         ]
     }
