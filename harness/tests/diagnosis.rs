@@ -60,3 +60,29 @@ fn a_state_changed_by_a_failed_decrypt_names_the_rule_and_every_changed_field() 
         );
     }
 }
+
+/// Live scenarios read the SUT's headers: a sender that writes PN as the previous chain's
+/// last index, or keeps counting N across chains, fails on that header field, not later.
+#[test]
+fn live_scenarios_check_the_header_fields_the_sut_sends() {
+    use ratchet_harness::run::scenarios::run_all;
+    use ratchet_harness::vectors::replay::Verdict;
+    for (name, field) in [
+        ("pn_is_last_index", "/message header pn"),
+        ("counter_not_reset", "/message header n"),
+    ] {
+        let profile = Profile::spec();
+        let mutant = ALL.iter().find(|m| m.name == name).unwrap();
+        let mut driver = InProcess::new(ReferenceSut::mutant_of(profile, mutant.apply(profile)));
+        let results = run_all(&mut driver, profile, 1, |_| {});
+        let failure = results
+            .iter()
+            .find_map(|r| match &r.verdict {
+                Verdict::Fail(d) => Some(d.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{name}: no live scenario failed"));
+        assert_eq!(failure.field, field, "{name}: {failure}");
+        assert!(failure.step.contains("SUT encrypt"), "{failure}");
+    }
+}

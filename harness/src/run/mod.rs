@@ -11,6 +11,7 @@ pub mod exit_code;
 pub mod mutation;
 pub mod report;
 pub mod scenarios;
+pub mod sent_headers;
 pub mod throughput;
 
 use std::io::IsTerminal;

@@ -14,8 +14,10 @@ use serde_json::{json, Value};
 use crate::driver::hex_bytes::Hex;
 use crate::driver::protocol::OpError;
 use crate::driver::{Capabilities, Driver, SutFailure};
+use crate::run::sent_headers::SentHeaders;
 use crate::vectors::replay::{Difference, Verdict};
 use crate::vectors::vector_rng::VectorRng;
+use ratchet_ref::primitives::wire::MessageFields;
 
 /// Which role the SUT plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -66,6 +68,16 @@ struct Live<'a> {
     step: usize,
     /// The last [`EVENTS_KEPT`] events, oldest first.
     events: std::collections::VecDeque<Event>,
+    /// What the header fields of the SUT's next message must be.
+    headers: SentHeaders,
+}
+
+/// The ratchet fields of a message (of the embedded message, for an Olm pre-key message).
+fn fields_of(profile: &Profile, message: &[u8]) -> Option<MessageFields> {
+    let offset = ratchet_message_offset(profile, message).min(message.len());
+    ratchet_ref::primitives::wire::parse(profile, &message[offset..])
+        .ok()
+        .map(|parsed| parsed.fields)
 }
 
 /// How the reference's sends begin in the event log.
@@ -213,6 +225,26 @@ impl Live<'_> {
             (None, Ok(_)) => format!("step {step}: SUT encrypt answered no message"),
         };
         self.event(event);
+        if let Some(m) = &sent {
+            let Some(fields) = fields_of(&self.profile, m) else {
+                return Err(fail(
+                    step,
+                    "SUT encrypt",
+                    "/message",
+                    format!("a message of profile {}", self.profile.name),
+                    format!("{} bytes that do not parse", m.len()),
+                ));
+            };
+            if let Err(d) = self.headers.sent(&fields) {
+                return Err(fail(
+                    step,
+                    "SUT encrypt: the header the protocol requires now",
+                    &format!("/message header {}", d.field),
+                    d.expected,
+                    d.got,
+                ));
+            }
+        }
         match answer {
             Ok(body) => sent.ok_or_else(|| {
                 fail(
@@ -295,6 +327,20 @@ impl Live<'_> {
     }
 
     fn sut_decrypt(&mut self, message: &[u8], ad: &[u8]) -> Step<Result<Vec<u8>, OpError>> {
+        let outcome = self.sut_decrypt_unrecorded(message, ad)?;
+        if outcome.is_ok() {
+            if let Some(fields) = fields_of(&self.profile, message) {
+                self.headers.received(&fields);
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn sut_decrypt_unrecorded(
+        &mut self,
+        message: &[u8],
+        ad: &[u8],
+    ) -> Step<Result<Vec<u8>, OpError>> {
         if let Some((identity, one_time)) = self.sut_inbound.clone() {
             let args = json!({"session": self.session, "role": "responder", "identityPrivate": identity, "oneTimePrivate": one_time, "message": Hex::from(message)});
             let outcome = self.call("session_create", args)?;
@@ -824,6 +870,7 @@ fn start<'a>(
         rng,
         step: 0,
         events: std::collections::VecDeque::new(),
+        headers: SentHeaders::default(),
     };
     live.step += 1;
     let Some(args) = args else {
