@@ -175,7 +175,7 @@ pub fn open_detached(
             "the message authentication code does not verify",
         ));
     }
-    if ciphertext.is_empty() || ciphertext.len() % BLOCK != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(BLOCK) {
         return Err(Error::malformed(format!(
             "ciphertext is {} bytes, not a non-zero multiple of the {BLOCK}-byte block",
             ciphertext.len()

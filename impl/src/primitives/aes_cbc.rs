@@ -14,7 +14,7 @@ type Encryptor = cbc::Encryptor<aes::Aes256Enc>;
 type Decryptor = cbc::Decryptor<aes::Aes256Dec>;
 
 fn check_blocks(data: &[u8]) -> Result<()> {
-    if data.len() % BLOCK != 0 {
+    if !data.len().is_multiple_of(BLOCK) {
         return Err(Error::malformed(format!(
             "CBC input is {} bytes, not a multiple of the {BLOCK}-byte block",
             data.len()
@@ -52,7 +52,7 @@ pub fn pkcs7_pad(buffer: &mut Vec<u8>, data_len: usize) {
 /// non-zero multiple of 16 ending in n bytes of value n, 1 ≤ n ≤ 16.
 pub fn pkcs7_unpadded_len(padded: &[u8]) -> Result<usize> {
     let last = match padded.last() {
-        Some(&last) if padded.len() % BLOCK == 0 => last as usize,
+        Some(&last) if padded.len().is_multiple_of(BLOCK) => last as usize,
         _ => {
             return Err(Error::malformed(format!(
                 "padded data is {} bytes, not a non-zero multiple of {BLOCK}",
