@@ -2,7 +2,7 @@
 //! section 6.3). ENCRYPT pads then encrypts; DECRYPT decrypts then unpads.
 
 use aes::cipher::inout::InOutBuf;
-use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 
 use crate::error::{Error, Result};
 
@@ -27,7 +27,7 @@ fn check_blocks(data: &[u8]) -> Result<()> {
 pub fn aes256_cbc_encrypt_blocks(key: &[u8; 32], iv: &[u8; 16], data: &mut [u8]) -> Result<()> {
     check_blocks(data)?;
     let (blocks, _) = InOutBuf::from(data).into_chunks();
-    Encryptor::new(key.into(), iv.into()).encrypt_blocks_inout_mut(blocks);
+    Encryptor::new(key.into(), iv.into()).encrypt_blocks_inout(blocks);
     Ok(())
 }
 
@@ -37,7 +37,7 @@ pub fn aes256_cbc_decrypt_blocks(key: &[u8; 32], iv: &[u8; 16], data: &mut [u8])
     // All blocks in one call: CBC decryption is parallel, and the cipher backend decrypts
     // several blocks at once.
     let (blocks, _) = InOutBuf::from(data).into_chunks();
-    Decryptor::new(key.into(), iv.into()).decrypt_blocks_inout_mut(blocks);
+    Decryptor::new(key.into(), iv.into()).decrypt_blocks_inout(blocks);
     Ok(())
 }
 
