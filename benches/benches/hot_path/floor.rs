@@ -22,8 +22,10 @@ use std::sync::OnceLock;
 
 use aes::cipher::block_padding::Pkcs7;
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
+use getrandom::SysRng;
 use hkdf::Hkdf;
 use hmac::{Hmac, KeyInit, Mac};
+use rand_core::UnwrapErr;
 use ratchet_ref::Profile;
 use sha2::Sha256;
 use x25519_dalek::{PublicKey, StaticSecret};
@@ -226,7 +228,7 @@ pub fn chain_pair() -> (Sender, Receiver) {
 
 /// GENERATE_DH's private key: 32 bytes of OS randomness (as ratchet-ref's `OsKeySource`).
 pub fn random_secret() -> StaticSecret {
-    StaticSecret::random_from_rng(rand_core::OsRng)
+    StaticSecret::random_from_rng(&mut UnwrapErr(SysRng))
 }
 
 fn x25519(private: &StaticSecret, public: &[u8; 32]) -> Option<[u8; 32]> {
