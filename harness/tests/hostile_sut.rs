@@ -652,3 +652,21 @@ fn the_deadline_bounds_a_run_against_a_sut_that_stops_answering() {
         "the cut-short test is not a failure"
     );
 }
+
+#[test]
+fn a_timeout_before_anything_but_hello_was_answered_suggests_flushing_stdout() {
+    for (answered, hinted) in [(1, true), (20, false)] {
+        let sut = chaos_sut(&format!("hang@{answered}"));
+        let out = run_bounded(
+            &["--sut", &sut, "--only", "kdf_ck", "--timeout", "1"],
+            Duration::from_secs(120),
+        );
+        let all = text(&out);
+        assert!(all.contains("timeout"), "{all}");
+        assert_eq!(
+            all.contains("flush after every line"),
+            hinted,
+            "after {answered} answers: {all}"
+        );
+    }
+}

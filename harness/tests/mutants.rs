@@ -9,7 +9,7 @@ use ratchet_ref::Profile;
 
 #[test]
 fn every_mutant_is_caught() {
-    assert!(ALL.len() >= 15, "only {} mutants", ALL.len());
+    assert!(ALL.len() >= 35, "only {} mutants", ALL.len());
     let vectors = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors"));
     let outcomes = evaluate_profiles(&vectors, &Profile::all()).unwrap();
     let missed: Vec<&str> = outcomes
@@ -18,6 +18,21 @@ fn every_mutant_is_caught() {
         .map(|o| o.mutant.name)
         .collect();
     assert!(missed.is_empty(), "mutants not caught: {missed:?}");
+    let thin: Vec<(&str, &str, usize)> = outcomes
+        .iter()
+        .filter(|o| o.checks < 3)
+        .map(|o| (o.profile, o.mutant.name, o.checks))
+        .collect();
+    assert!(thin.is_empty(), "caught by fewer than 3 checks: {thin:?}");
+    let black_box_missed: Vec<(&str, &str)> = outcomes
+        .iter()
+        .filter(|o| !o.caught_black_box)
+        .map(|o| (o.profile, o.mutant.name))
+        .collect();
+    assert!(
+        black_box_missed.is_empty(),
+        "not caught without key injection and state export: {black_box_missed:?}"
+    );
 }
 
 #[test]

@@ -127,3 +127,76 @@ fn an_over_long_line_is_answered_and_skipped() {
     assert!(lines[0].contains("bad_request") && lines[0].contains("longer than"));
     assert_eq!(Response::parse(&lines[1]).unwrap().id, Some(2));
 }
+
+/// `session_import` of an Olm state: what cannot be a state is `bad_request` naming the JSON
+/// path, an inconsistent state gets the restore's typed error, and the SUT still answers.
+#[test]
+fn a_hostile_olm_state_is_refused_with_its_path_or_kind() {
+    let state = json!({
+        "rootKey": "11".repeat(32),
+        "senderChain": {
+            "ratchetPrivate": "22".repeat(32),
+            "ratchetPublic": "33".repeat(32),
+            "chainKey": "44".repeat(32),
+            "index": 0
+        },
+        "receiverChains": [],
+        "skippedKeys": []
+    });
+    let import = |id: u32, state: &Value| {
+        format!(
+            "{}\n",
+            json!({"id": id, "op": "session_import", "profile": "olm", "session": "s", "state": state})
+        )
+    };
+    let mut short_root = state.clone();
+    short_root["rootKey"] = json!("11".repeat(31));
+    let mut unknown = state.clone();
+    unknown["senderChain"]["extra"] = json!(1);
+    let mut missing = state.clone();
+    missing.as_object_mut().unwrap().remove("skippedKeys");
+    let input = [
+        import(1, &short_root),
+        import(2, &unknown),
+        import(3, &missing),
+        import(4, &state),
+        "{\"id\":5,\"op\":\"hello\"}\n".to_string(),
+    ]
+    .concat();
+    let mut sut = ReferenceSut::new(Profile::olm());
+    let mut out = Vec::new();
+    serve(&mut sut, input.as_bytes(), &mut out).unwrap();
+    let lines: Vec<Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let error = |i: usize| {
+        (
+            lines[i]["error"]["kind"].clone(),
+            lines[i]["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        )
+    };
+    let (kind, message) = error(0);
+    assert_eq!(kind, "bad_request");
+    assert!(message.contains("rootKey"), "{message}");
+    let (kind, message) = error(1);
+    assert_eq!(kind, "bad_request");
+    assert!(
+        message.contains("senderChain") && message.contains("extra"),
+        "{message}"
+    );
+    let (kind, message) = error(2);
+    assert_eq!(kind, "bad_request");
+    assert!(message.contains("skippedKeys"), "{message}");
+    let (kind, message) = error(3);
+    assert_eq!(
+        kind, "invalid_key",
+        "ratchetPublic is not 0x22…'s public key"
+    );
+    assert!(message.contains("ratchetPublic"), "{message}");
+    assert!(lines[4]["ok"].is_object(), "{:?}", lines[4]);
+}

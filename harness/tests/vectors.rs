@@ -64,13 +64,13 @@ fn the_reference_replays_every_vector_and_the_set_is_complete() {
 }
 
 #[test]
-fn the_reference_replays_the_olm_vectors_and_the_message_kinds_are_a_quarter_invalid() {
+fn the_reference_replays_the_olm_vectors_and_the_message_and_ratchet_kinds_are_a_quarter_invalid() {
     let profile = Profile::olm();
     let mut driver = InProcess::new(ReferenceSut::new(profile));
     let results = replay_dir(&vectors_dir(), &profile, None, &mut driver, |_, _, _| {}).unwrap();
     let (_, failed, skipped) = totals(&results);
     assert_eq!((failed, skipped), (0, 0), "{results:#?}");
-    for kind in ["olm_message", "olm_prekey_message"] {
+    for kind in ["olm_message", "olm_prekey_message", "olm_dh_ratchet"] {
         let r = results.iter().find(|r| r.kind == kind).unwrap();
         let total = r.passed + r.failed + r.not_applicable + r.sut_failures;
         assert!(
@@ -78,6 +78,79 @@ fn the_reference_replays_the_olm_vectors_and_the_message_kinds_are_a_quarter_inv
             "{kind}: only {} of {total} tests are invalid",
             r.invalid_tests
         );
+    }
+}
+
+/// Read from the committed file's JSON, not through the generator's types: every
+/// `olm_dh_ratchet` message carries a ratchet key new to its state (a step, not a message of a
+/// known chain), a valid step adds exactly that chain as the newest and drops the sending
+/// chain, its reply starts a sending chain, and a failed one leaves the state as it was.
+#[test]
+fn olm_dh_ratchet_tests_step_on_a_new_ratchet_key_and_failures_change_nothing() {
+    let text = std::fs::read_to_string(vectors_dir().join("olm/olm_dh_ratchet.json")).unwrap();
+    let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for group in file["testGroups"].as_array().unwrap() {
+        for test in group["tests"].as_array().unwrap() {
+            let id = &test["tcId"];
+            let message = hex::decode(test["message"].as_str().unwrap()).unwrap();
+            assert_eq!(&message[..3], &[0x03, 0x0a, 0x20], "tcId {id}: framing");
+            let key = hex::encode(&message[3..35]);
+            let before = &test["stateBefore"];
+            let after = &test["stateAfterReceive"];
+            let chains = |state: &serde_json::Value| -> Vec<String> {
+                state["receiverChains"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["ratchetKey"].as_str().unwrap().to_string())
+                    .collect()
+            };
+            assert!(!chains(before).contains(&key), "tcId {id}: a known chain");
+            assert!(!before["senderChain"].is_null() || test["flags"][0] == "NoSenderChain");
+            if test["result"] == "valid" {
+                assert_eq!(
+                    chains(after)[0],
+                    key,
+                    "tcId {id}: the new chain is the newest"
+                );
+                assert!(
+                    after["senderChain"].is_null(),
+                    "tcId {id}: sending chain kept"
+                );
+                let reply = &test["reply"];
+                let sent = &reply["stateAfter"]["senderChain"];
+                assert_eq!(
+                    sent["ratchetPrivate"], reply["newRatchetPrivate"],
+                    "tcId {id}"
+                );
+                assert_eq!(sent["index"], 1, "tcId {id}: the reply is message 0");
+                let reply_message = hex::decode(reply["message"].as_str().unwrap()).unwrap();
+                assert_eq!(
+                    hex::encode(&reply_message[3..35]),
+                    sent["ratchetPublic"].as_str().unwrap(),
+                    "tcId {id}: the reply carries the new ratchet key"
+                );
+            } else {
+                assert_eq!(
+                    after, before,
+                    "tcId {id}: a failed decrypt changed the state"
+                );
+                assert!(test.get("reply").is_none(), "tcId {id}");
+            }
+            let role = test["comment"].as_str().unwrap().split(' ').next().unwrap();
+            for flag in test["flags"].as_array().unwrap() {
+                seen.insert((flag.as_str().unwrap().to_string(), role.to_string()));
+            }
+        }
+    }
+    for flag in file["notes"].as_object().unwrap().keys() {
+        for role in ["alice", "bob"] {
+            assert!(
+                seen.contains(&(flag.clone(), role.to_string())),
+                "flag {flag} has no test where {role} receives"
+            );
+        }
     }
 }
 

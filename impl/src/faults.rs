@@ -39,6 +39,36 @@ pub struct Faults {
     /// A new sending chain continues the previous chain's message numbers instead of
     /// starting again at 0.
     pub counter_not_reset: bool,
+    /// KDF_RK uses the DH output as HKDF salt and the root key as input key material.
+    pub kdf_rk_salt_and_input_swapped: bool,
+    /// KDF_RK takes the chain key from the first 32 bytes of the output and the root key from the last.
+    pub kdf_rk_outputs_swapped: bool,
+    /// ENCRYPT uses the HMAC key for AES and the AES key for HMAC.
+    pub message_keys_swapped: bool,
+    /// AES-CBC uses an all-zero IV instead of the derived one.
+    pub zero_iv: bool,
+    /// A truncated MAC is the last bytes of the HMAC instead of the first.
+    pub mac_from_tail: bool,
+    /// PKCS#7 adds no block to a plaintext that is already a whole number of blocks.
+    pub full_padding_block_omitted: bool,
+    /// The associated data is left out of the MAC (the header alone is authenticated).
+    pub ad_not_authenticated: bool,
+    /// MAX_SKIP + 1 keys may be skipped in one chain.
+    pub max_skip_off_by_one: bool,
+    /// A new receiving chain starts at the previous chain's message number instead of 0.
+    pub nr_not_reset: bool,
+    /// PN is the index of the last message of the previous chain (Ns - 1), not their count.
+    pub pn_is_last_index: bool,
+    /// A stored key is deleted before the message it opens is authenticated, so a forgery naming it destroys it.
+    pub skipped_key_removed_before_mac: bool,
+    /// X3DH concatenates DH2 before DH1.
+    pub x3dh_dh1_dh2_swapped: bool,
+    /// X3DH leaves the 32 0xFF bytes out of the KDF input.
+    pub x3dh_f_prefix_omitted: bool,
+    /// X3DH's AD is Encode(IK_B) || Encode(IK_A) instead of Encode(IK_A) || Encode(IK_B).
+    pub x3dh_ad_order_swapped: bool,
+    /// Olm's triple DH concatenates ECDH(E_A, I_B) before ECDH(I_A, E_B).
+    pub triple_dh_order_swapped: bool,
 }
 
 impl Faults {
@@ -60,5 +90,20 @@ impl Faults {
         mac_without_version: false,
         dh_step_at_first_chain: false,
         counter_not_reset: false,
+        kdf_rk_salt_and_input_swapped: false,
+        kdf_rk_outputs_swapped: false,
+        message_keys_swapped: false,
+        zero_iv: false,
+        mac_from_tail: false,
+        full_padding_block_omitted: false,
+        ad_not_authenticated: false,
+        max_skip_off_by_one: false,
+        nr_not_reset: false,
+        pn_is_last_index: false,
+        skipped_key_removed_before_mac: false,
+        x3dh_dh1_dh2_swapped: false,
+        x3dh_f_prefix_omitted: false,
+        x3dh_ad_order_swapped: false,
+        triple_dh_order_swapped: false,
     };
 }

@@ -9,6 +9,8 @@ only converts encodings (hex <-> libolm's unpadded base64) and feeds libolm the 
 keys through python-olm's randomness hooks (olm.account.URANDOM, olm.session.URANDOM,
 olm.pk.URANDOM). State is read from libolm's session pickle by pickle_container.py, the one
 module that decrypts anything itself (the pickle is a storage container, not the protocol).
+`session_import` goes the other way: it validates the given olm state, writes it as a session
+pickle through pickle_container.py and has libolm load it (olm.Session.from_pickle).
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 import sys
 import traceback
 from importlib.metadata import version as dist_version
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import olm
 import olm.account
@@ -62,7 +68,6 @@ NOT_APPLICABLE = {
     "parsed fields",
     "prekey_message_parse": "libolm's decoder (olm::decode_one_time_key_message) is internal; "
     "no API returns the parsed fields",
-    "session_import": "the contract defines no import for olm",
 }
 
 OPS = [
@@ -74,6 +79,7 @@ OPS = [
     "session_encrypt",
     "session_decrypt",
     "session_export",
+    "session_import",
     "session_close",
 ]
 
@@ -221,11 +227,160 @@ def decrypt_raw(session: olm.Session, message_type: int, message: bytes) -> byte
     return ffi.unpack(plaintext, n)
 
 
+# --- session_import: the olm state, checked before libolm sees it --------------------------------
+
+_HEX32 = re.compile(r"[0-9a-fA-F]{64}")
+U32_MAX = 0xFFFFFFFF
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "an array", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _fields(value: Any, path: str, required: Tuple[str, ...], optional: Tuple[str, ...] = ()) -> Dict[str, Any]:
+    if not isinstance(value, dict):
+        raise OpError("bad_request", f"{path} must be an object, got {_type_name(value)}")
+    for name in value:
+        if name not in required and name not in optional:
+            raise OpError("bad_request", f"{path}.{name}: unknown field (expected "
+                          f"{', '.join(required + optional)})")
+    for name in required:
+        if name not in value:
+            raise OpError("bad_request", f"{path}.{name}: missing field")
+    return value
+
+
+def _key32(value: Any, path: str) -> bytes:
+    if not isinstance(value, str):
+        raise OpError("bad_request", f"{path} must be a hex string, got {_type_name(value)}")
+    if not _HEX32.fullmatch(value):
+        if re.fullmatch(r"(?:[0-9a-fA-F]{2})*", value):
+            detail = f"got {len(value) // 2} bytes"
+        else:
+            detail = "got a string that is not hex"
+        raise OpError("bad_request", f"{path} must be 32 bytes of hex (64 hex digits), {detail}")
+    return bytes.fromhex(value)
+
+
+def _u32(value: Any, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise OpError("bad_request", f"{path} must be an integer, got {_type_name(value)}")
+    if not 0 <= value <= U32_MAX:
+        raise OpError("bad_request", f"{path} must be a u32 (0 to {U32_MAX}), got {value}")
+    return value
+
+
+def _list(value: Any, path: str) -> List[Any]:
+    if not isinstance(value, list):
+        raise OpError("bad_request", f"{path} must be an array, got {_type_name(value)}")
+    return value
+
+
+def x25519_public(private: bytes) -> bytes:
+    """The X25519 public key of a private key (pyca/cryptography; clamps as RFC 7748 and
+    curve25519-donna do). Only to check an imported senderChain before libolm takes it."""
+    return X25519PrivateKey.from_private_bytes(private).public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw)
+
+
+def parse_olm_state(value: Any) -> pickle_container.SessionPickle:
+    """The olm profile's state (as session_export returns it) as a libolm session pickle, or
+    the typed error of the reference's Session::restore_olm, checked in its order (except
+    that the stored-key count comes last; the reference counts per chain as it inserts):
+    a field that is missing, unknown or of the wrong type or length -> bad_request naming it
+    (an absent senderChain reads as null, as the reference's serde Option does); a senderChain
+    whose ratchetPublic is not X25519(ratchetPrivate) -> invalid_key; more receiverChains than
+    libolm's MAX_RECEIVER_CHAINS; neither a senderChain nor a receiving chain; a receiving
+    chain listed twice; a stored key listed twice, of a ratchet key that is no receiving chain
+    of the state, or not behind its chain (index >= the chain's next index); more skippedKeys
+    than libolm's MAX_SKIPPED_MESSAGE_KEYS (one list per session) -> malformed."""
+    state = _fields(value, "state", ("rootKey", "receiverChains", "skippedKeys"), ("senderChain",))
+    root_key = _key32(state["rootKey"], "state.rootKey")
+    sender: Optional[pickle_container.SenderChain] = None
+    if state.get("senderChain") is not None:
+        path = "state.senderChain"
+        c = _fields(state["senderChain"], path, ("ratchetPrivate", "ratchetPublic", "chainKey", "index"))
+        sender = pickle_container.SenderChain(
+            ratchet_public=_key32(c["ratchetPublic"], f"{path}.ratchetPublic"),
+            ratchet_private=_key32(c["ratchetPrivate"], f"{path}.ratchetPrivate"),
+            chain_key=_key32(c["chainKey"], f"{path}.chainKey"),
+            index=_u32(c["index"], f"{path}.index"),
+        )
+    receivers = []
+    for i, item in enumerate(_list(state["receiverChains"], "state.receiverChains")):
+        path = f"state.receiverChains[{i}]"
+        c = _fields(item, path, ("ratchetKey", "chainKey", "index"))
+        receivers.append(pickle_container.ReceiverChain(
+            ratchet_key=_key32(c["ratchetKey"], f"{path}.ratchetKey"),
+            chain_key=_key32(c["chainKey"], f"{path}.chainKey"),
+            index=_u32(c["index"], f"{path}.index"),
+        ))
+    skipped = []
+    for i, item in enumerate(_list(state["skippedKeys"], "state.skippedKeys")):
+        path = f"state.skippedKeys[{i}]"
+        k = _fields(item, path, ("ratchetKey", "index", "mk"))
+        skipped.append(pickle_container.SkippedKey(
+            ratchet_key=_key32(k["ratchetKey"], f"{path}.ratchetKey"),
+            message_key=_key32(k["mk"], f"{path}.mk"),
+            index=_u32(k["index"], f"{path}.index"),
+        ))
+
+    if sender is not None:
+        derived = x25519_public(sender.ratchet_private)
+        if derived != sender.ratchet_public:
+            raise OpError("invalid_key", f"state.senderChain.ratchetPublic "
+                          f"{sender.ratchet_public.hex()} is not the public key of "
+                          f"state.senderChain.ratchetPrivate (which gives {derived.hex()})")
+    max_chains = LIMITS["maxReceivingChains"]
+    if len(receivers) > max_chains:
+        raise OpError("malformed", f"state.receiverChains holds {len(receivers)} chains, more "
+                      f"than libolm's MAX_RECEIVER_CHAINS = {max_chains} (libolm would silently "
+                      "drop all but the first 4 and the last)")
+    if sender is None and not receivers:
+        raise OpError("malformed", "state has neither a senderChain nor a receiving chain: "
+                      "nothing to send or receive on")
+    chains: Dict[bytes, int] = {}
+    for i, c in enumerate(receivers):
+        if c.ratchet_key in chains:
+            raise OpError("malformed", f"state.receiverChains[{i}] lists ratchet key "
+                          f"{c.ratchet_key.hex()} twice (also receiverChains[{chains[c.ratchet_key]}])")
+        chains[c.ratchet_key] = i
+    seen: Set[Tuple[bytes, int]] = set()
+    for i, k in enumerate(skipped):
+        path = f"state.skippedKeys[{i}]"
+        if (k.ratchet_key, k.index) in seen:
+            raise OpError("malformed", f"{path} lists ({k.ratchet_key.hex()}, {k.index}) twice")
+        seen.add((k.ratchet_key, k.index))
+        if k.ratchet_key not in chains:
+            # libolm could hold such a key (its one list is per session and keeps keys of
+            # evicted chains), but the olm profile scopes stored keys per receiving chain and
+            # the reference refuses it; so does this adapter.
+            raise OpError("malformed", f"{path} holds a key of ratchet key {k.ratchet_key.hex()}, "
+                          "which is not a receiving chain of the state (the olm profile keeps "
+                          "stored keys per receiving chain)")
+        chain = receivers[chains[k.ratchet_key]]
+        if k.index >= chain.index:
+            raise OpError("malformed", f"{path} holds index {k.index} of ratchet key "
+                          f"{k.ratchet_key.hex()}, whose chain's next index is {chain.index}: a "
+                          "stored key must lie behind its chain")
+    max_keys = LIMITS["maxStoredKeys"]
+    if len(skipped) > max_keys:
+        raise OpError("malformed", f"state.skippedKeys holds {len(skipped)} keys, more than "
+                      f"libolm's MAX_SKIPPED_MESSAGE_KEYS = {max_keys} (one list per session; "
+                      "libolm would silently drop all but the first 39 and the last)")
+    return pickle_container.new_session_pickle(root_key, sender, receivers, skipped)
+
+
 MESSAGE_TYPES = {"prekey": lib.OLM_MESSAGE_TYPE_PRE_KEY, "normal": lib.OLM_MESSAGE_TYPE_MESSAGE}
 
 
 class Entry:
-    def __init__(self, account: olm.Account, session: olm.Session) -> None:
+    """A session and the account it was made with (None for an imported session)."""
+
+    def __init__(self, account: Optional[olm.Account], session: olm.Session) -> None:
         self.account = account
         self.session = session
 
@@ -242,6 +397,7 @@ class Adapter:
             "session_encrypt": self.session_encrypt,
             "session_decrypt": self.session_decrypt,
             "session_export": self.session_export,
+            "session_import": self.session_import,
             "session_close": self.session_close,
         }
 
@@ -257,7 +413,7 @@ class Adapter:
             "limits": LIMITS,
             "injectKeys": True,
             "exportState": True,
-            "importState": False,
+            "importState": True,
             "notApplicable": NOT_APPLICABLE,
         }
 
@@ -409,6 +565,26 @@ class Adapter:
         entry = self._entry(args)
         return {"state": pickle_container.export_state(pickle_container.read_session(entry.session))}
 
+    def session_import(self, args: Dict[str, Any]) -> Dict[str, Any]:
+        # The state is untrusted: it is checked completely here (parse_olm_state), because
+        # libolm's unpickle checks none of its values (pickle_container.py docstring; probes.py
+        # probe 9). Then libolm loads
+        # the session pickle of it, and every later step is libolm's.
+        name = arg(args, "session")
+        if not isinstance(name, str):
+            raise OpError("bad_request", "session must be a string")
+        state = parse_olm_state(arg(args, "state"))
+        try:
+            session = pickle_container.write_session(state)
+        except olm.OlmSessionError as exc:
+            raise olm_error(exc, "olm_unpickle_session") from None
+        # libolm must hold exactly what was written (it would silently truncate over-full
+        # lists; parse_olm_state refuses those, so this only guards the writer itself).
+        if pickle_container.read_session(session) != state:
+            raise OpError("library_error", "libolm's session differs from the imported state")
+        self.sessions[name] = Entry(None, session)
+        return {}
+
     def session_close(self, args: Dict[str, Any]) -> Dict[str, Any]:
         self._entry(args)
         del self.sessions[arg(args, "session")]
@@ -419,6 +595,8 @@ class Adapter:
             request = json.loads(line)
         except ValueError as exc:
             return {"id": None, "error": {"kind": "bad_request", "message": f"not JSON: {exc}"}}
+        except RecursionError:  # json.loads recurses per nesting level; never die on a deep line
+            return {"id": None, "error": {"kind": "bad_request", "message": "JSON nested too deeply"}}
         if not isinstance(request, dict):
             return {"id": None, "error": {"kind": "bad_request", "message": "not an object"}}
         rid = request.get("id")

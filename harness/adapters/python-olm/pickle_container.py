@@ -1,11 +1,19 @@
-"""Reads (and, for probes.py only, writes) libolm's *session pickle*: the storage container
-libolm uses to save a session, NOT the Olm protocol under test.
+"""Reads and writes libolm's *session pickle*: the storage container libolm uses to save a
+session, NOT the Olm protocol under test.
 
 ISOLATED ON PURPOSE. This is the only module of the adapter that does any cryptography of its
-own, and it touches nothing the conformance checks judge as protocol output: libolm offers no
-other way to read a session's root key, chains and skipped keys, so `session_export` (and the
-public keys `session_create` returns) read them out of `Session.pickle(passphrase)`. The
-container format is libolm 3.2.16's, from the sources bundled in python-olm 3.2.16:
+own, and it touches nothing the conformance checks judge as protocol output. libolm offers no
+other way to read or set a session's root key, chains and skipped keys, so:
+
+  reading  `session_export` (and the public keys `session_create` returns, and the R0 / C0,0
+           of the triple_dh ops) read them out of `Session.pickle(passphrase)`
+           (read_session, export_state);
+  writing  `session_import` builds the session pickle of the given state and hands it to
+           libolm's own olm_unpickle_session through `olm.Session.from_pickle(pickle,
+           passphrase)` (new_session_pickle, write_session). libolm then holds that state and
+           does every protocol step on it itself. probes.py writes edited states the same way.
+
+The container format is libolm 3.2.16's, from the sources bundled in python-olm 3.2.16:
 
   src/pickle_encoding.c  _olm_enc_output / _olm_enc_input: unpadded base64 of
                          AES-256-CBC(PKCS#7) ciphertext || first 8 bytes of HMAC-SHA256 over
@@ -14,13 +22,22 @@ container format is libolm 3.2.16's, from the sources bundled in python-olm 3.2.
   src/cipher.cpp         derive_keys: HKDF-SHA256(salt = none, ikm = passphrase, info, 80)
                          -> AES key 32 || HMAC key 32 || IV 16;
   src/session.cpp        olm::pickle(Session): u32 version (1), bool received_message,
-                         alice_identity_key, alice_base_key, bob_one_time_key (32 bytes each),
-                         then the ratchet;
+                         alice_identity_key, alice_base_key, bob_one_time_key (32-byte public
+                         keys), then the ratchet;
   src/ratchet.cpp        olm::pickle(Ratchet): root key 32; sender chain list; receiver chain
                          list; skipped message key list (each list: u32 count, then items, in
                          libolm's in-memory order, i.e. newest first); the 0x80000001 pickle
                          version carries one extra u32 after them;
-  src/pickle.cpp         u32 big-endian, bool one byte, keys raw.
+  src/pickle.cpp         u32 big-endian, bool one byte, keys raw (a key pair: public, then
+                         private).
+
+libolm's unpickle checks the container, the version and the length, but none of the values:
+not that a sender chain's public key belongs to its private key, not the list sizes. A list
+longer than libolm's List capacity (sender chain 1, MAX_RECEIVER_CHAINS 5,
+MAX_SKIPPED_MESSAGE_KEYS 40, include/olm/ratchet.hh) is not refused:
+List::insert(end()) on a full list (include/olm/list.hh) overwrites the last slot, so libolm
+silently keeps the first capacity-1 items and the list's last one (probes.py, probe 9). The
+adapter's session_import therefore validates a state completely before it writes a pickle.
 
 The container's AES/HKDF/HMAC come from pyca/cryptography, never from code written here.
 """
@@ -191,11 +208,45 @@ def read_session(session) -> SessionPickle:
 
 
 def write_session(p: SessionPickle):
-    """A new python-olm Session from an (edited) state, through libolm's olm_unpickle_session.
-    probes.py only: the adapter never builds sessions this way."""
+    """A new python-olm Session holding state `p`, through libolm's olm_unpickle_session
+    (`olm.Session.from_pickle`). Used by the adapter's session_import (with a state from
+    new_session_pickle, validated beforehand) and by probes.py (edited states). libolm's own
+    errors (OLM_CORRUPTED_PICKLE, ...) arrive as olm.OlmSessionError."""
     import olm
 
     return olm.Session.from_pickle(seal_container(serialise_session(p)), PASSPHRASE)
+
+
+# session_import: the olm state holds no identity, base or one-time key (they only appear in
+# pre-key messages, which an imported session never writes: received_message is set). libolm's
+# session pickle has a slot for each, so these fixed placeholders fill them. They are not
+# Curve25519 keys anyone holds; libolm uses them only for olm_session_id (SHA-256 of the three)
+# and olm_matches_inbound_session, neither of which the adapter calls. Each is 32 bytes.
+PLACEHOLDER_ALICE_IDENTITY_KEY = b"placeholder: alice identity key."
+PLACEHOLDER_ALICE_BASE_KEY = b"placeholder: alice base key....."
+PLACEHOLDER_BOB_ONE_TIME_KEY = b"placeholder: bob one-time key..."
+
+
+def new_session_pickle(
+    root_key: bytes,
+    sender_chain: Optional[SenderChain],
+    receiver_chains: List[ReceiverChain],
+    skipped_keys: List[SkippedKey],
+) -> SessionPickle:
+    """The session pickle of an established session (received_message = true, so libolm's
+    olm_encrypt writes normal messages) with the given ratchet state, lists newest first, in
+    the version libolm 3.2.16 itself writes (1, no trailer)."""
+    return SessionPickle(
+        version=1,
+        received_message=True,
+        alice_identity_key=PLACEHOLDER_ALICE_IDENTITY_KEY,
+        alice_base_key=PLACEHOLDER_ALICE_BASE_KEY,
+        bob_one_time_key=PLACEHOLDER_BOB_ONE_TIME_KEY,
+        root_key=root_key,
+        sender_chains=[sender_chain] if sender_chain is not None else [],
+        receiver_chains=list(receiver_chains),
+        skipped_keys=list(skipped_keys),
+    )
 
 
 def export_state(p: SessionPickle) -> dict:

@@ -407,11 +407,42 @@ def probe_8_old_chains() -> None:
     print("  round-2 chain (oldest of the 5 kept) index 2:", bob.clone().recv(late_chain_msgs[1][2]))
 
 
+def probe_9_overfull_pickle() -> None:
+    show("9. a session pickle with more items than libolm's lists hold (why session_import checks)")
+    # libolm's unpickle inserts each item at the end of a fixed-capacity List
+    # (include/olm/pickle.hh unpickle(List), include/olm/list.hh List::insert): on a full list
+    # it overwrites the last slot instead of failing. Items are numbered by their index field.
+    base = pair()[1].state()
+    chains = [PC.ReceiverChain(key(0x60 + i), key(0x70 + i), i) for i in range(7)]
+    skipped = [PC.SkippedKey(chains[0].ratchet_key, key(0x90), i) for i in range(43)]
+    senders = [PC.SenderChain(public(key(0x21)), key(0x21), key(0x22), 100),
+               PC.SenderChain(public(key(0x23)), key(0x23), key(0x24), 200)]
+    edited = PC.SessionPickle(base.version, True, base.alice_identity_key, base.alice_base_key,
+                              base.bob_one_time_key, base.root_key, senders, chains, skipped,
+                              base.trailer)
+    try:
+        st = PC.read_session(PC.write_session(edited))
+    except olm.OlmSessionError as exc:
+        print("  refused by libolm:", exc)
+        return
+    print("  wrote 2 sender chains (index 100, 200); libolm keeps:", [c.index for c in st.sender_chains])
+    print("  wrote 7 receiver chains (index 0..6); libolm keeps:", [c.index for c in st.receiver_chains])
+    idx = [k.index for k in st.skipped_keys]
+    print(f"  wrote 43 skipped keys (index 0..42); libolm keeps {len(idx)}: {idx[:2]} ... {idx[-3:]}")
+    mismatched = PC.SessionPickle(base.version, True, base.alice_identity_key, base.alice_base_key,
+                                  base.bob_one_time_key, base.root_key,
+                                  [PC.SenderChain(public(key(0x25)), key(0x26), key(0x22), 0)],
+                                  chains[:1], [], base.trailer)
+    st = PC.read_session(PC.write_session(mismatched))
+    print("  sender chain whose public key is not its private key's: accepted:",
+          st.sender_chains[0].ratchet_public == public(key(0x25)))
+
+
 def main() -> None:
     print(A.Adapter().hello({})["version"])
     for probe in (probe_1_skipped_store, probe_2_index_wrap, probe_3_zero_keys,
                   probe_4_no_sending_chain, probe_5_outer_version, probe_6_gap,
-                  probe_7_decoder, probe_8_old_chains):
+                  probe_7_decoder, probe_8_old_chains, probe_9_overfull_pickle):
         probe()
 
 

@@ -10,6 +10,7 @@
 pub mod bounded_text;
 pub mod hex_bytes;
 pub mod interruption;
+pub mod own_randomness;
 pub mod profile_scope;
 pub mod protocol;
 pub mod signals;

@@ -68,7 +68,14 @@ struct Process {
     stdin_probe: Option<OwnedFd>,
     lines: Receiver<Line>,
     stderr: Arc<Mutex<StderrTail>>,
+    /// Answer lines read so far (`hello`'s included).
+    answered: u64,
 }
+
+/// What a timeout before the SUT has answered more than `hello` most often means.
+const UNFLUSHED_HINT: &str = "; a SUT that answers nothing (or only hello) usually does not \
+     flush stdout after each answer: stdout to a pipe is block-buffered (Python's print, C's \
+     stdio, a Rust BufWriter), so flush after every line";
 
 /// How often a wait looks at the signals, the deadline and the SUT's liveness.
 const POLL: Duration = Duration::from_millis(50);
@@ -144,6 +151,7 @@ impl Process {
             child,
             to_stdin: Some(to_stdin),
             stdin_probe,
+            answered: 0,
             lines,
             stderr: tail,
         })
@@ -495,7 +503,10 @@ impl SubprocessDriver {
             }
             let expected = requests[answers.len()].id;
             let outcome = match process.next_line(self.config.timeout) {
-                Ok(Line::Text(text)) => judge_line(&text, expected),
+                Ok(Line::Text(text)) => {
+                    process.answered += 1;
+                    judge_line(&text, expected)
+                }
                 Ok(Line::TooLong(n)) => Err(SutFailure {
                     diagnosis: "line_too_long".into(),
                     detail: format!(
@@ -534,9 +545,10 @@ impl SubprocessDriver {
                 Err(Waited::Timeout) => Err(SutFailure {
                     diagnosis: "timeout".into(),
                     detail: format!(
-                        "no answer to request {expected} ({}) within {:.1} s{}",
+                        "no answer to request {expected} ({}) within {:.1} s{}{}",
                         requests[answers.len()].op,
                         self.config.timeout.as_secs_f64(),
+                        if process.answered <= 1 { UNFLUSHED_HINT } else { "" },
                         process.stderr_summary()
                     ),
                 }),

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use ratchet_ref::Profile;
 
+use crate::driver::own_randomness::OwnRandomness;
 use crate::driver::sut::mutants::{Mutant, ALL};
 use crate::driver::sut::ReferenceSut;
 use crate::driver::InProcess;
@@ -22,6 +23,11 @@ pub struct MutantOutcome {
     pub caught_by: Vec<String>,
     /// The first failure, for the table.
     pub first_failure: Option<String>,
+    /// Failing tests and scenario runs, over everything that caught it.
+    pub checks: usize,
+    /// Whether it is still caught when the SUT cannot take injected keys or export and
+    /// import state (the vectors that need them do not run).
+    pub caught_black_box: bool,
 }
 
 impl MutantOutcome {
@@ -40,8 +46,10 @@ pub fn evaluate(
     let kinds = verify::replay_dir(vectors, &profile, None, &mut driver, |_, _, _| {})?;
     let mut caught_by = Vec::new();
     let mut first_failure = None;
+    let mut checks = 0;
     for k in &kinds {
         if k.failed + k.sut_failures > 0 {
+            checks += k.failed + k.sut_failures;
             caught_by.push(format!("{} ({})", k.kind, k.failed + k.sut_failures));
             if first_failure.is_none() {
                 first_failure = k.failures.first().map(|f| {
@@ -55,18 +63,40 @@ pub fn evaluate(
     }
     for s in scenarios::run_all(&mut driver, profile, 1, |_| {}) {
         if let Verdict::Fail(d) = &s.verdict {
+            checks += 1;
             caught_by.push(format!("scenario {} ({:?})", s.name, s.role).to_lowercase());
             if first_failure.is_none() {
                 first_failure = Some(format!("scenario {}: {}: {}", s.name, d.step, d.field));
             }
         }
     }
+    let caught_black_box = caught_without_injection_or_export(mutant, vectors, profile)?;
     Ok(MutantOutcome {
         mutant: *mutant,
         profile: profile.name,
         caught_by,
         first_failure,
+        checks,
+        caught_black_box,
     })
+}
+
+/// Whether the suite fails `mutant` when it cannot inject keys or export and import state:
+/// the vectors that remain, and the live scenarios.
+fn caught_without_injection_or_export(
+    mutant: &Mutant,
+    vectors: &Path,
+    profile: Profile,
+) -> Result<bool, ReplayError> {
+    let mut inner = InProcess::new(ReferenceSut::mutant_of(profile, mutant.apply(profile)));
+    let mut driver = OwnRandomness::new(&mut inner, [0x5a; 32]);
+    let kinds = verify::replay_dir(vectors, &profile, None, &mut driver, |_, _, _| {})?;
+    if kinds.iter().any(|k| k.failed + k.sut_failures > 0) {
+        return Ok(true);
+    }
+    Ok(scenarios::run_all(&mut driver, profile, 1, |_| {})
+        .iter()
+        .any(|s| matches!(s.verdict, Verdict::Fail(_) | Verdict::SutFailure(_))))
 }
 
 /// Every mutant that can exist in `profile`.
@@ -92,7 +122,7 @@ pub fn evaluate_profiles(
 /// A Markdown table of the outcomes.
 pub fn markdown(outcomes: &[MutantOutcome]) -> String {
     let mut out = String::from(
-        "| profile | mutant | bug | caught by | first failure |\n|---|---|---|---|---|\n",
+        "| profile | mutant | bug | caught by | checks | without keys or state | first failure |\n|---|---|---|---|---|---|---|\n",
     );
     for o in outcomes {
         let kinds: Vec<&str> = o
@@ -110,7 +140,7 @@ pub fn markdown(outcomes: &[MutantOutcome]) -> String {
             caught.push_str(&format!("{scenarios} live scenario runs"));
         }
         out.push_str(&format!(
-            "| {} | `{}` | {} | {} | {} |\n",
+            "| {} | `{}` | {} | {} | {} | {} | {} |\n",
             o.profile,
             o.mutant.name,
             o.mutant.description,
@@ -118,6 +148,12 @@ pub fn markdown(outcomes: &[MutantOutcome]) -> String {
                 caught
             } else {
                 "**NOT CAUGHT**".into()
+            },
+            o.checks,
+            if o.caught_black_box {
+                "caught"
+            } else {
+                "missed"
             },
             o.first_failure.as_deref().unwrap_or("")
         ));

@@ -49,6 +49,9 @@ pub struct ScenarioRecord {
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// For a failure: the conversation's last events, with header values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
 }
 
 impl From<&ScenarioResult> for ScenarioRecord {
@@ -59,6 +62,13 @@ impl From<&ScenarioResult> for ScenarioRecord {
             role: r.role,
             status,
             detail,
+            events: r
+                .events
+                .iter()
+                .map(|e| {
+                    crate::driver::bounded_text::bounded(e, crate::driver::bounded_text::MAX_LABEL)
+                })
+                .collect(),
         }
     }
 }
@@ -210,6 +220,12 @@ impl RunReport {
                     out.push_str(&format!("  {detail}"));
                 }
                 out.push('\n');
+                if !s.events.is_empty() {
+                    out.push_str("    last events:\n");
+                    for event in &s.events {
+                        out.push_str(&format!("      {event}\n"));
+                    }
+                }
             }
         }
         if !self.deviations.is_empty() {

@@ -4,7 +4,7 @@
 
 use ratchet_ref::primitives::generate_dh_from_bytes;
 use ratchet_ref::primitives::{DhKeyPair, Header, RootKey};
-use ratchet_ref::profile::{KeyAgreement, MessageFormat, SenderRatchet};
+use ratchet_ref::profile::{KeyAgreement, MessageFormat, SenderRatchet, StoredKeysScope};
 use ratchet_ref::session::MessageKind;
 use ratchet_ref::triple_dh::{inbound_session, outbound_session};
 use ratchet_ref::{ErrorKind, Profile, Session};
@@ -33,7 +33,13 @@ pub struct ScenarioResult {
     pub name: &'static str,
     pub role: SutRole,
     pub verdict: Verdict,
+    /// For a failure: the last events of the conversation, oldest first, with the header
+    /// values of each message.
+    pub events: Vec<String>,
 }
+
+/// How many of the last events a failed scenario keeps.
+pub const EVENTS_KEPT: usize = 8;
 
 enum Stop {
     Fail(Difference),
@@ -58,6 +64,55 @@ struct Live<'a> {
     ad: Vec<u8>,
     rng: VectorRng,
     step: usize,
+    /// The last [`EVENTS_KEPT`] events, oldest first.
+    events: std::collections::VecDeque<Event>,
+}
+
+/// How the reference's sends begin in the event log.
+const PEER_SENT: &str = "reference sent";
+
+/// One event of a live conversation, or a run of the reference's sends.
+struct Event {
+    what: String,
+    /// The first of a run (equal to `what` for a single event).
+    first: String,
+    repeated: usize,
+}
+
+impl Event {
+    fn describe(&self) -> String {
+        if self.repeated == 1 {
+            self.what.clone()
+        } else {
+            let strip = |e: &str| e.trim_start_matches(PEER_SENT).trim_start().to_string();
+            format!(
+                "{PEER_SENT} {} messages, the first {}; the last {}",
+                self.repeated,
+                strip(&self.first),
+                strip(&self.what)
+            )
+        }
+    }
+}
+
+/// A message's header values as the harness reads them (it knows the profile): ratchet key
+/// (first bytes), PN where the format has it, N; or why they cannot be read.
+fn header_values(profile: &Profile, message: &[u8]) -> String {
+    let offset = ratchet_message_offset(profile, message).min(message.len());
+    let kind = kind_name(kind_of(profile, message));
+    match ratchet_ref::primitives::wire::parse(profile, &message[offset..]) {
+        Ok(parsed) => {
+            let fields = parsed.fields;
+            let dh = hex::encode(&fields.dh.0[..4]);
+            let pn = fields.pn.map(|pn| format!(", pn {pn}")).unwrap_or_default();
+            format!(
+                "{kind}, {} bytes: dh {dh}…{pn}, n {}",
+                message.len(),
+                fields.n
+            )
+        }
+        Err(e) => format!("{kind}, {} bytes: header unreadable ({e})", message.len()),
+    }
 }
 
 /// Olm's transport tells pre-key from normal messages; the harness knows the layout (a
@@ -90,15 +145,35 @@ fn kind_name(kind: MessageKind) -> &'static str {
 }
 
 fn fail(step: usize, what: &str, field: &str, expected: String, got: String) -> Stop {
-    Stop::Fail(Difference {
-        step: format!("step {step}: {what}"),
-        field: field.into(),
+    Stop::Fail(Difference::new(
+        format!("step {step}: {what}"),
+        field.into(),
         expected,
         got,
-    })
+    ))
 }
 
 impl Live<'_> {
+    /// Records an event, keeping the last [`EVENTS_KEPT`]; a run of messages the reference
+    /// sends in a row is one event.
+    fn event(&mut self, what: String) {
+        if let Some(last) = self.events.back_mut() {
+            if last.what.starts_with(PEER_SENT) && what.starts_with(PEER_SENT) {
+                last.repeated += 1;
+                last.what = what;
+                return;
+            }
+        }
+        if self.events.len() == EVENTS_KEPT {
+            self.events.pop_front();
+        }
+        self.events.push_back(Event {
+            first: what.clone(),
+            what,
+            repeated: 1,
+        });
+    }
+
     fn call(&mut self, op: &str, args: Value) -> Step<Result<Value, OpError>> {
         let mut answers = self.driver.call_batch(&[(op.to_string(), args)]);
         match answers.pop() {
@@ -125,20 +200,29 @@ impl Live<'_> {
         let step = self.step;
         let keys = self.keys();
         let args = json!({"session": self.session, "plaintext": Hex::from(plaintext), "ad": Hex(self.ad.clone()), "keys": keys});
-        match self.call("session_encrypt", args)? {
-            Ok(body) => body
-                .get("message")
-                .and_then(Value::as_str)
-                .and_then(|h| hex::decode(h).ok())
-                .ok_or_else(|| {
-                    fail(
-                        step,
-                        "SUT encrypt",
-                        "/message",
-                        "hex bytes".into(),
-                        crate::driver::shorten(&body),
-                    )
-                }),
+        let answer = self.call("session_encrypt", args)?;
+        let sent = answer
+            .as_ref()
+            .ok()
+            .and_then(|body| body.get("message"))
+            .and_then(Value::as_str)
+            .and_then(|h| hex::decode(h).ok());
+        let event = match (&sent, &answer) {
+            (Some(m), _) => format!("step {step}: SUT sent {}", header_values(&self.profile, m)),
+            (None, Err(e)) => format!("step {step}: SUT encrypt failed: {}", e.kind),
+            (None, Ok(_)) => format!("step {step}: SUT encrypt answered no message"),
+        };
+        self.event(event);
+        match answer {
+            Ok(body) => sent.ok_or_else(|| {
+                fail(
+                    step,
+                    "SUT encrypt",
+                    "/message",
+                    "hex bytes".into(),
+                    crate::driver::shorten(&body),
+                )
+            }),
             Err(e) => Err(fail(
                 step,
                 "SUT encrypt",
@@ -153,6 +237,11 @@ impl Live<'_> {
     fn peer_receive(&mut self, message: &[u8], plaintext: &[u8]) -> Step<()> {
         self.step += 1;
         let step = self.step;
+        let event = format!(
+            "step {step}: reference receives {}",
+            header_values(&self.profile, message)
+        );
+        self.event(event);
         let outcome = match (&mut self.peer, self.peer_inbound.take()) {
             (Some(peer), inbound) => {
                 self.peer_inbound = inbound;
@@ -196,10 +285,13 @@ impl Live<'_> {
     }
 
     fn peer_send(&mut self, plaintext: &[u8]) -> Vec<u8> {
-        match &mut self.peer {
+        let message = match &mut self.peer {
             Some(peer) => peer.encrypt(plaintext, &self.ad).unwrap_or_default(),
             None => Vec::new(),
-        }
+        };
+        let event = format!("{PEER_SENT} {}", header_values(&self.profile, &message));
+        self.event(event);
+        message
     }
 
     fn sut_decrypt(&mut self, message: &[u8], ad: &[u8]) -> Step<Result<Vec<u8>, OpError>> {
@@ -231,6 +323,11 @@ impl Live<'_> {
     fn sut_receive(&mut self, message: &[u8], plaintext: &[u8]) -> Step<()> {
         self.step += 1;
         let step = self.step;
+        let event = format!(
+            "step {step}: SUT receives {}",
+            header_values(&self.profile, message)
+        );
+        self.event(event);
         let ad = self.ad.clone();
         match self.sut_decrypt(message, &ad)? {
             Ok(p) if p == plaintext => Ok(()),
@@ -261,6 +358,11 @@ impl Live<'_> {
     ) -> Step<()> {
         self.step += 1;
         let step = self.step;
+        let event = format!(
+            "step {step}: SUT must reject ({what}) {}",
+            header_values(&self.profile, message)
+        );
+        self.event(event);
         let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
         match self.sut_decrypt(message, ad)? {
             Err(e) if names.contains(&e.kind.as_str()) => Ok(()),
@@ -302,10 +404,22 @@ fn text(i: usize) -> Vec<u8> {
 
 type Body = fn(&mut Live, SutRole, &Capabilities) -> Step<()>;
 
-/// Every scenario: name and body.
-fn scenarios() -> Vec<(&'static str, Body)> {
+/// Whether a scenario can exist in a profile (it asks the profile's variants).
+type AppliesTo = fn(&Profile) -> bool;
+
+fn every_profile(_: &Profile) -> bool {
+    true
+}
+
+/// Messages carry PN: MAX_SKIP can be exceeded through it.
+fn carries_pn(profile: &Profile) -> bool {
+    profile.wire.has_pn()
+}
+
+/// Every scenario: name, the profiles it exists in, and body.
+fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
     vec![
-        ("burst", |l, _, _| {
+        ("burst", every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..10).map(|i| l.peer_send(&text(i))).collect();
             for (i, m) in ms.iter().enumerate() {
                 l.sut_receive(m, &text(i))?;
@@ -319,7 +433,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             }
             Ok(())
         }),
-        ("ping_pong", |l, _, _| {
+        ("ping_pong", every_profile, |l, _, _| {
             for i in 0..20 {
                 if i % 2 == 0 {
                     let m = l.peer_send(&text(i));
@@ -331,7 +445,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             }
             Ok(())
         }),
-        ("reordering", |l, _, _| {
+        ("reordering", every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..8).map(|i| l.peer_send(&text(i))).collect();
             for i in [5usize, 0, 7, 2, 1, 6, 3, 4] {
                 l.sut_receive(&ms[i], &text(i))?;
@@ -352,7 +466,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             l.sut_receive(&old[0], &text(200))?;
             l.sut_receive(&old[1], &text(201))
         }),
-        ("loss", |l, _, _| {
+        ("loss", every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..10).map(|i| l.peer_send(&text(i))).collect();
             for i in [1usize, 4, 9] {
                 l.sut_receive(&ms[i], &text(i))?;
@@ -362,7 +476,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             let next = l.peer_send(b"next chain");
             l.sut_receive(&next, b"next chain")
         }),
-        ("duplicates", |l, _, _| {
+        ("duplicates", every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..3).map(|i| l.peer_send(&text(i))).collect();
             l.sut_receive(&ms[0], &text(0))?;
             let ad = l.ad.clone();
@@ -382,7 +496,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
                 &[ErrorKind::Duplicate],
             )
         }),
-        ("tampering", |l, _, _| {
+        ("tampering", every_profile, |l, _, _| {
             let ad = l.ad.clone();
             let has_ad = matches!(l.profile.wire, MessageFormat::FixedHeader(_));
             // Where each field is: the fixed header's, or Olm's (version, 0x0A 0x20 key,
@@ -440,7 +554,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             }
             Ok(())
         }),
-        ("max_skip", |l, _, caps| {
+        ("max_skip", every_profile, |l, _, caps| {
             let Some(max) = caps.max_skip else {
                 return Err(Stop::NotApplicable(
                     "the SUT declares no maxSkip in hello".into(),
@@ -467,7 +581,7 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             l.sut_receive(&at_limit, b"at the limit")?;
             l.sut_receive(&beyond, b"one beyond")
         }),
-        ("long_conversation", |l, _, _| {
+        ("long_conversation", every_profile, |l, _, _| {
             let mut to_sut: Vec<(usize, Vec<u8>)> = Vec::new();
             let mut to_peer: Vec<(usize, Vec<u8>)> = Vec::new();
             let mut sut_sends = false;
@@ -507,6 +621,124 @@ fn scenarios() -> Vec<(&'static str, Body)> {
             }
             for (n, m) in std::mem::take(&mut to_peer) {
                 l.peer_receive(&m, &text(n))?;
+            }
+            Ok(())
+        }),
+        ("forged_stored_key", every_profile, |l, _, _| {
+            // A forgery naming a stored key must leave the key: on the current chain, then
+            // on the previous one after a DH ratchet step.
+            let ad = l.ad.clone();
+            for previous_chain in [false, true] {
+                let ms: Vec<Vec<u8>> = (0..4).map(|i| l.peer_send(&text(200 + i))).collect();
+                l.sut_receive(&ms[3], &text(203))?;
+                if previous_chain {
+                    let reply = l.sut_send(b"reply")?;
+                    l.peer_receive(&reply, b"reply")?;
+                    let next = l.peer_send(b"next chain");
+                    l.sut_receive(&next, b"next chain")?;
+                }
+                let mut forged = ms[1].clone();
+                if let Some(last) = forged.last_mut() {
+                    *last ^= 0x01;
+                }
+                l.sut_reject(
+                    "a forgery (tag flipped) of a late message whose key is stored",
+                    &forged,
+                    &ad,
+                    &[ErrorKind::AuthFailed],
+                )?;
+                for i in [1usize, 0, 2] {
+                    l.sut_receive(&ms[i], &text(200 + i))?;
+                }
+            }
+            Ok(())
+        }),
+        ("stored_key_cap", every_profile, |l, _, caps| {
+            // cap + 2 keys skipped (over several chains where the cap is per session): the
+            // two oldest are evicted, the third oldest still decrypts.
+            let (Some(cap), Some(max)) = (caps.max_stored_keys, caps.max_skip) else {
+                return Err(Stop::NotApplicable(
+                    "the SUT declares no maxStoredKeys or maxSkip in hello".into(),
+                ));
+            };
+            if cap > 20_000 || max == 0 {
+                return Err(Stop::NotApplicable(format!(
+                    "maxStoredKeys {cap} (maxSkip {max}) is too large to exercise live"
+                )));
+            }
+            let per_chain = l.profile.limits.stored_keys_per == StoredKeysScope::ReceivingChain;
+            if per_chain && cap + 2 > max {
+                return Err(Stop::NotApplicable(format!(
+                    "a cap of {cap} keys per chain cannot be passed with maxSkip {max}"
+                )));
+            }
+            let mut remaining = cap + 2;
+            let mut oldest: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            let mut chain = 0;
+            while remaining > 0 {
+                let skipped = remaining.min(max);
+                for i in 0..skipped {
+                    let plaintext = format!("chain {chain} lost {i}").into_bytes();
+                    let m = l.peer_send(&plaintext);
+                    if oldest.len() < 3 {
+                        oldest.push((m, plaintext));
+                    }
+                }
+                let last = format!("chain {chain} delivered").into_bytes();
+                let m = l.peer_send(&last);
+                l.sut_receive(&m, &last)?;
+                remaining -= skipped;
+                if remaining > 0 {
+                    let reply = l.sut_send(b"reply")?;
+                    l.peer_receive(&reply, b"reply")?;
+                }
+                chain += 1;
+            }
+            let ad = l.ad.clone();
+            for (m, _) in &oldest[..2] {
+                l.sut_reject(
+                    "the oldest stored keys are evicted at the cap",
+                    m,
+                    &ad,
+                    &[ErrorKind::Duplicate, ErrorKind::AuthFailed],
+                )?;
+            }
+            let (m, plaintext) = &oldest[2];
+            l.sut_receive(m, plaintext)
+        }),
+        ("max_skip_through_pn", carries_pn, |l, _, caps| {
+            // A new chain whose PN says exactly MAX_SKIP keys of the previous chain were
+            // never received is accepted; MAX_SKIP + 1 is not.
+            let Some(max) = caps.max_skip else {
+                return Err(Stop::NotApplicable(
+                    "the SUT declares no maxSkip in hello".into(),
+                ));
+            };
+            if max > 100_000 {
+                return Err(Stop::NotApplicable(format!(
+                    "maxSkip {max} is too large to exercise live"
+                )));
+            }
+            let ad = l.ad.clone();
+            for (lost, accepted) in [(max, true), (max + 1, false)] {
+                let first = l.peer_send(b"first of a chain");
+                l.sut_receive(&first, b"first of a chain")?;
+                for i in 0..lost {
+                    let _ = l.peer_send(&text(i as usize));
+                }
+                let reply = l.sut_send(b"reply")?;
+                l.peer_receive(&reply, b"reply")?;
+                let next = l.peer_send(b"next chain");
+                if accepted {
+                    l.sut_receive(&next, b"next chain")?;
+                } else {
+                    l.sut_reject(
+                        "PN says MAX_SKIP + 1 keys of the previous chain were skipped",
+                        &next,
+                        &ad,
+                        &[ErrorKind::TooManySkipped],
+                    )?;
+                }
             }
             Ok(())
         }),
@@ -591,6 +823,7 @@ fn start<'a>(
         ad,
         rng,
         step: 0,
+        events: std::collections::VecDeque::new(),
     };
     live.step += 1;
     let Some(args) = args else {
@@ -617,7 +850,10 @@ pub fn run_all(
 ) -> Vec<ScenarioResult> {
     let mut results = Vec::new();
     let needed = ["session_create", "session_encrypt", "session_decrypt"];
-    for (index, (name, body)) in scenarios().into_iter().enumerate() {
+    for (index, (name, applies_to, body)) in scenarios().into_iter().enumerate() {
+        if !applies_to(&profile) {
+            continue;
+        }
         for role in [SutRole::Initiator, SutRole::Responder] {
             if crate::driver::interruption::check().is_some() {
                 return results;
@@ -631,6 +867,7 @@ pub fn run_all(
                     verdict: Verdict::NotApplicable(format!(
                         "the SUT does not implement op {op:?}"
                     )),
+                    events: Vec::new(),
                 });
                 continue;
             }
@@ -638,9 +875,12 @@ pub fn run_all(
             seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
             seed_bytes[8] = index as u8;
             seed_bytes[9] = role as u8;
+            let mut events = Vec::new();
             let outcome = start(driver, profile, role, name, seed_bytes).and_then(|mut live| {
-                live.open(role)?;
-                let result = body(&mut live, role, &caps);
+                let result = live.open(role).and_then(|()| body(&mut live, role, &caps));
+                if result.is_err() {
+                    events = live.events.iter().map(Event::describe).collect();
+                }
                 let session = live.session.clone();
                 if caps.supports("session_close") {
                     let _ = live.call("session_close", json!({ "session": session }));
@@ -657,10 +897,14 @@ pub fn run_all(
                 Err(Stop::Sut(f)) => Verdict::SutFailure(f),
                 Err(Stop::NotApplicable(reason)) => Verdict::NotApplicable(reason),
             };
+            if !matches!(verdict, Verdict::Fail(_) | Verdict::SutFailure(_)) {
+                events.clear();
+            }
             results.push(ScenarioResult {
                 name,
                 role,
                 verdict,
+                events,
             });
         }
     }

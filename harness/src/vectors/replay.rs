@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::driver::protocol::OpError;
 use crate::driver::{shorten, Driver, SutFailure};
+use crate::vectors::diagnosis;
 
 /// What the answer to a request must be.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +41,9 @@ pub struct Check {
     /// Append this field of the answer (hex bytes, prefixed by their length as u32
     /// big-endian) to the test's running SHA-256.
     pub record: Option<String>,
+    /// For a state check after a step that must fail: the rule a difference breaks ("a
+    /// failed decrypt must change nothing", DR spec section 3.5).
+    pub after_failure: Option<String>,
 }
 
 /// The pseudo-op of a check evaluated by the harness itself: compares the running SHA-256
@@ -56,6 +60,7 @@ impl Check {
             optional: false,
             message_from: None,
             record: None,
+            after_failure: None,
         }
     }
 
@@ -74,6 +79,13 @@ impl Check {
         self.optional = true;
         self
     }
+
+    /// Marks a state check as following a step that must fail, breaking `rule` when it
+    /// differs.
+    pub fn after_failure(mut self, rule: impl Into<String>) -> Check {
+        self.after_failure = Some(rule.into());
+        self
+    }
 }
 
 /// The first place an answer departs from the vector.
@@ -83,6 +95,22 @@ pub struct Difference {
     pub field: String,
     pub expected: String,
     pub got: String,
+    /// What the wrong value recognisably is, or the rule a changed state broke.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diagnosis: Vec<String>,
+}
+
+impl Difference {
+    /// A difference with no diagnosis yet.
+    pub fn new(step: String, field: String, expected: String, got: String) -> Difference {
+        Difference {
+            step,
+            field,
+            expected,
+            got,
+            diagnosis: Vec::new(),
+        }
+    }
 }
 
 impl std::fmt::Display for Difference {
@@ -91,7 +119,11 @@ impl std::fmt::Display for Difference {
             f,
             "{}: field {}: expected {}, got {}",
             self.step, self.field, self.expected, self.got
-        )
+        )?;
+        for note in &self.diagnosis {
+            write!(f, "; {note}")?;
+        }
+        Ok(())
     }
 }
 
@@ -106,44 +138,25 @@ pub enum Verdict {
     SutFailure(SutFailure),
 }
 
-/// Describes where two strings first differ (for long hex values).
-fn first_difference(expected: &Value, got: &Value) -> String {
-    match (expected.as_str(), got.as_str()) {
-        (Some(e), Some(g)) if e.len() > 160 || g.len() > 160 => {
-            let at = e
-                .bytes()
-                .zip(g.bytes())
-                .position(|(a, b)| a != b)
-                .unwrap_or(e.len().min(g.len()));
-            format!(
-                " (first difference at hex char {at}; lengths {} and {})",
-                e.len(),
-                g.len()
-            )
-        }
-        _ => String::new(),
-    }
-}
-
 fn compare_fields(label: &str, body: &Value, fields: &[(String, Value)]) -> Result<(), Difference> {
     for (pointer, expected) in fields {
         match body.pointer(pointer) {
             Some(got) if got == expected => {}
             Some(got) => {
-                return Err(Difference {
-                    step: label.to_string(),
-                    field: pointer.clone(),
-                    expected: shorten(expected),
-                    got: format!("{}{}", shorten(got), first_difference(expected, got)),
-                })
+                return Err(Difference::new(
+                    label.to_string(),
+                    pointer.clone(),
+                    shorten(expected),
+                    shorten(got),
+                ))
             }
             None => {
-                return Err(Difference {
-                    step: label.to_string(),
-                    field: pointer.clone(),
-                    expected: shorten(expected),
-                    got: "(missing from the response)".into(),
-                })
+                return Err(Difference::new(
+                    label.to_string(),
+                    pointer.clone(),
+                    shorten(expected),
+                    "(missing from the response)".into(),
+                ))
             }
         }
     }
@@ -178,34 +191,65 @@ pub fn expect_outcome(
     }
 }
 
-fn judge(check: &Check, outcome: Result<Value, OpError>) -> Result<(), Difference> {
+fn judge(check: &Check, outcome: &Result<Value, OpError>) -> Result<(), Difference> {
     match (&check.expect, outcome) {
         (Expect::Ok(fields) | Expect::OkOrAnyError(fields), Ok(body)) => {
-            compare_fields(&check.label, &body, fields)
+            compare_fields(&check.label, body, fields)
         }
         (Expect::OkOrAnyError(_), Err(_)) => Ok(()),
-        (Expect::Ok(_), Err(error)) => Err(Difference {
-            step: check.label.clone(),
-            field: "result".into(),
-            expected: "success".into(),
-            got: format!("error {}: {}", error.kind, error.message),
-        }),
-        (Expect::Error(kinds), Ok(_)) => Err(Difference {
-            step: check.label.clone(),
-            field: "result".into(),
-            expected: format!("error {}", names(kinds)),
-            got: "success".into(),
-        }),
+        (Expect::Ok(_), Err(error)) => Err(Difference::new(
+            check.label.clone(),
+            "result".into(),
+            "success".into(),
+            format!("error {}: {}", error.kind, error.message),
+        )),
+        (Expect::Error(kinds), Ok(_)) => Err(Difference::new(
+            check.label.clone(),
+            "result".into(),
+            format!("error {}", names(kinds)),
+            "success".into(),
+        )),
         (Expect::Error(kinds), Err(error)) if kinds.iter().any(|k| error.kind == k.as_str()) => {
             Ok(())
         }
-        (Expect::Error(kinds), Err(error)) => Err(Difference {
-            step: check.label.clone(),
-            field: "error.kind".into(),
-            expected: names(kinds),
-            got: format!("{} ({})", error.kind, error.message),
-        }),
+        (Expect::Error(kinds), Err(error)) => Err(Difference::new(
+            check.label.clone(),
+            "error.kind".into(),
+            names(kinds),
+            format!("{} ({})", error.kind, error.message),
+        )),
     }
+}
+
+/// The diagnosis of a field that differs in a successful answer: the rule a state check
+/// after a failing step broke and what changed, or what the wrong value recognisably is.
+fn diagnose(check: &Check, checks: &[Check], body: &Value, field: &str) -> Vec<String> {
+    let (Expect::Ok(fields) | Expect::OkOrAnyError(fields)) = &check.expect else {
+        return Vec::new();
+    };
+    if let Some(rule) = &check.after_failure {
+        let changed = diagnosis::changed_fields(fields, body);
+        return vec![format!("{rule}; changed: {}", changed.join(", "))];
+    }
+    let (Some(expected), Some(got)) = (
+        fields.iter().find(|(p, _)| p == field).map(|(_, v)| v),
+        body.pointer(field),
+    ) else {
+        return Vec::new();
+    };
+    let mut siblings: Vec<(String, &Value)> = Vec::new();
+    for other in checks {
+        if let Expect::Ok(fields) | Expect::OkOrAnyError(fields) = &other.expect {
+            for (pointer, value) in fields {
+                if std::ptr::eq(other, check) {
+                    siblings.push((pointer.clone(), value));
+                } else {
+                    siblings.push((format!("{}: {pointer}", other.label), value));
+                }
+            }
+        }
+    }
+    diagnosis::explain_value(field, expected, got, &check.args, &siblings)
 }
 
 /// Sends the checks of one test and judges the answers, pipelining as far as the checks'
@@ -231,7 +275,7 @@ pub fn run_checks(driver: &mut dyn Driver, checks: &[Check]) -> Verdict {
         let first = &checks[selected[position]];
         if first.op == DIGEST_OP {
             let got = hex::encode(digest.clone().finalize());
-            if let Err(d) = judge(first, Ok(serde_json::json!({ "sha256": got }))) {
+            if let Err(d) = judge(first, &Ok(serde_json::json!({ "sha256": got }))) {
                 return Verdict::Fail(d);
             }
             position += 1;
@@ -258,15 +302,15 @@ pub fn run_checks(driver: &mut dyn Driver, checks: &[Check]) -> Verdict {
             let mut args = check.args.clone();
             if let Some(from) = check.message_from {
                 let Some(message) = messages.get(from).cloned().flatten() else {
-                    return Verdict::Fail(Difference {
-                        step: check.label.clone(),
-                        field: "message".into(),
-                        expected: format!(
+                    return Verdict::Fail(Difference::new(
+                        check.label.clone(),
+                        "message".into(),
+                        format!(
                             "the message produced by {:?}",
                             checks.get(from).map(|c| c.label.as_str()).unwrap_or("?")
                         ),
-                        got: "that step produced no message".into(),
-                    });
+                        "that step produced no message".into(),
+                    ));
                 };
                 if let Some(map) = args.as_object_mut() {
                     map.insert("message".into(), message);
@@ -293,7 +337,10 @@ pub fn run_checks(driver: &mut dyn Driver, checks: &[Check]) -> Verdict {
                     digest.update(&bytes);
                 }
             }
-            if let Err(difference) = judge(check, outcome) {
+            if let Err(mut difference) = judge(check, &outcome) {
+                if let Ok(body) = &outcome {
+                    difference.diagnosis = diagnose(check, checks, body, &difference.field);
+                }
                 return Verdict::Fail(difference);
             }
         }

@@ -56,6 +56,12 @@ fn bounded_difference(d: Difference) -> Difference {
         field: bounded(&d.field, MAX_LABEL),
         expected: bounded(&d.expected, MAX_DETAIL / 2),
         got: bounded(&d.got, MAX_DETAIL / 2),
+        diagnosis: d
+            .diagnosis
+            .iter()
+            .take(4)
+            .map(|n| bounded(n, MAX_DETAIL / 2))
+            .collect(),
     }
 }
 
@@ -353,6 +359,9 @@ pub fn render_table(results: &[KindResult]) -> String {
                 f.difference.expected,
                 f.difference.got
             ));
+            for note in &f.difference.diagnosis {
+                out.push_str(&format!("     ↳ {note}\n"));
+            }
         }
         if r.failures.len() > 20 {
             out.push_str(&format!(

@@ -41,6 +41,9 @@ impl std::fmt::Debug for MessageKeyMaterial {
 /// derives, uses and wipes them without copying them into a [`MessageKeyMaterial`].
 struct KeyBlock(zeroize::Zeroizing<[u8; 80]>);
 
+/// The zero IV of the `zero_iv` mutant.
+const ZERO_IV: [u8; 16] = [0; 16];
+
 impl KeyBlock {
     fn derive(profile: &Profile, mk: &MessageKey) -> KeyBlock {
         let Cipher::Aes256CbcPkcs7 = profile.aead.cipher;
@@ -49,6 +52,13 @@ impl KeyBlock {
         let mut okm = zeroize::Zeroizing::new([0u8; 80]);
         if hkdf_sha256_zero_salt(mk.expose(), profile.aead.info.as_bytes(), okm.as_mut()).is_err() {
             unreachable!("HKDF-SHA256 expands to 80 bytes");
+        }
+        if crate::fault!(profile, message_keys_swapped) {
+            let (enc, auth) = okm.split_at_mut(32);
+            enc.swap_with_slice(&mut auth[..32]);
+        }
+        if crate::fault!(profile, zero_iv) {
+            okm[64..80].copy_from_slice(&ZERO_IV);
         }
         KeyBlock(okm)
     }
@@ -78,6 +88,15 @@ pub fn derive_message_key_material(profile: &Profile, mk: &MessageKey) -> Messag
     material.auth_key.copy_from_slice(block.auth_key());
     material.iv.copy_from_slice(block.iv());
     material
+}
+
+/// Where a `mac_len`-byte truncated MAC starts in the full HMAC (0: its first bytes).
+fn truncation_start(profile: &Profile, mac_len: usize) -> usize {
+    if crate::fault!(profile, mac_from_tail) {
+        32 - mac_len
+    } else {
+        0
+    }
 }
 
 fn mac(auth_key: &[u8], ad_parts: &[&[u8]], ciphertext: &[u8]) -> [u8; 32] {
@@ -111,12 +130,16 @@ pub fn encrypt_into(
     out.reserve(padded_len + mac_len);
     let start = out.len();
     out.extend_from_slice(plaintext);
-    pkcs7_pad(out, plaintext.len());
+    let whole_blocks = !plaintext.is_empty() && plaintext.len().is_multiple_of(BLOCK);
+    if !(whole_blocks && crate::fault!(profile, full_padding_block_omitted)) {
+        pkcs7_pad(out, plaintext.len());
+    }
     if aes256_cbc_encrypt_blocks(keys.enc_key(), keys.iv(), &mut out[start..]).is_err() {
         unreachable!("padding makes whole blocks");
     }
     let tag = mac(keys.auth_key(), ad_parts, &out[start..]);
-    out.extend_from_slice(&tag[..mac_len]);
+    let from = truncation_start(profile, mac_len);
+    out.extend_from_slice(&tag[from..from + mac_len]);
 }
 
 /// DECRYPT(mk, ciphertext ‖ tag, ad) → plaintext.
@@ -162,7 +185,9 @@ pub fn open_detached(
         )));
     }
     let keys = KeyBlock::derive(profile, mk);
-    let expected = mac(keys.auth_key(), authenticated, authenticated_tail);
+    let full = mac(keys.auth_key(), authenticated, authenticated_tail);
+    let from = truncation_start(profile, mac_len);
+    let expected = &full[from..from + mac_len];
     let compared = if crate::fault!(profile, mac_prefix_only) {
         mac_len.min(8)
     } else {

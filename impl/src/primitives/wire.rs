@@ -82,6 +82,11 @@ pub fn open(
             } else {
                 m.header_bytes
             };
+            let ad = if crate::fault!(profile, ad_not_authenticated) {
+                &[]
+            } else {
+                ad
+            };
             super::aead::decrypt_parts(profile, mk, m.body, &[ad, header])
         }
         Form::Olm(m) => {
@@ -118,6 +123,11 @@ pub fn seal(
                 &[]
             } else {
                 &header
+            };
+            let ad = if crate::fault!(profile, ad_not_authenticated) {
+                &[]
+            } else {
+                ad
             };
             encrypt_into(profile, mk, plaintext, &[ad, authenticated], &mut out);
             out

@@ -378,6 +378,11 @@ impl Session {
         }
 
         // TrySkippedMessageKeys: the key is removed only once the message authenticates.
+        if crate::fault!(self.profile, skipped_key_removed_before_mac) {
+            if let Some(mk) = self.skipped.remove(&header.dh, header.n) {
+                return wire::open(&self.profile, &mk, &parsed, ad);
+            }
+        }
         if let Some(mk) = self.skipped.get(&header.dh, header.n) {
             let plaintext = wire::open(&self.profile, mk, &parsed, ad)?;
             if !crate::fault!(self.profile, skipped_keys_not_deleted) {
@@ -421,7 +426,12 @@ impl Session {
                     }
                 }
                 let step = self.receiving_step(&own.private, &header.dh)?;
-                (Some(step), None, 0)
+                let first = if crate::fault!(self.profile, nr_not_reset) {
+                    self.receiving.current().map_or(0, |c| c.n)
+                } else {
+                    0
+                };
+                (Some(step), None, first)
             }
             Located::KnownWithoutChain => {
                 return Err(Error::auth_failed(
@@ -538,7 +548,11 @@ impl Session {
                 let ns = self.sending.ns();
                 // A real step (not the failed-message bug) records PN = Ns.
                 if sending.is_some() && !crate::fault!(self.profile, pn_not_recorded) {
-                    self.pn = ns;
+                    self.pn = if crate::fault!(self.profile, pn_is_last_index) {
+                        ns.saturating_sub(1)
+                    } else {
+                        ns
+                    };
                 }
                 match sending {
                     Some(Some((dhs, rk, ck))) => {
@@ -637,7 +651,9 @@ impl Session {
 
     /// The spec's guard: more than MAX_SKIP keys skipped in one chain is `too_many_skipped`.
     fn check_skip(&self, nr: u32, until: u32) -> Result<()> {
-        if u64::from(nr) + u64::from(self.profile.limits.max_skip) < u64::from(until) {
+        let allowed = u64::from(self.profile.limits.max_skip)
+            + u64::from(crate::fault!(self.profile, max_skip_off_by_one));
+        if u64::from(nr) + allowed < u64::from(until) {
             return Err(Error::new(
                 ErrorKind::TooManySkipped,
                 format!(
@@ -772,6 +788,111 @@ impl Session {
             });
         }
         session.pn = snapshot.pn;
+        Ok(session)
+    }
+
+    /// Restores an established Olm session (one that has received a message, so it sends
+    /// normal messages) from its Olm state, the inverse of [`Session::olm_state`]. The state
+    /// is untrusted: a sender chain whose public key does not match its private key is
+    /// `invalid_key`; more receiving chains or stored keys than the profile keeps, a chain or
+    /// key listed twice, a stored key not behind a chain the session holds, or neither a
+    /// sending nor a receiving chain is `malformed`.
+    pub fn restore_olm(
+        profile: Profile,
+        state: &OlmSessionState,
+        keys: Box<dyn KeySource>,
+    ) -> Result<Session> {
+        if let Some(chain) = &state.sender_chain {
+            let derived = generate_dh_from_bytes(*chain.ratchet_private.expose());
+            if derived.public != chain.ratchet_public {
+                return Err(Error::invalid_key(format!(
+                    "senderChain.ratchetPublic {} does not match senderChain.ratchetPrivate \
+                     (which gives {})",
+                    hex::encode(chain.ratchet_public.0),
+                    hex::encode(derived.public.0)
+                )));
+            }
+        }
+        let mut session = Session::empty(profile, state.root_key.clone(), keys);
+        let max_chains = session.receiving.max();
+        if state.receiver_chains.len() > max_chains {
+            return Err(Error::malformed(format!(
+                "receiverChains holds {} chains, more than the profile's {max_chains}",
+                state.receiver_chains.len()
+            )));
+        }
+        if state.sender_chain.is_none() && state.receiver_chains.is_empty() {
+            return Err(Error::malformed(
+                "neither a senderChain nor a receiving chain: nothing to send or receive on",
+            ));
+        }
+        for chain in state.receiver_chains.iter().rev() {
+            if session.receiving.position(&chain.ratchet_key).is_some() {
+                return Err(Error::malformed(format!(
+                    "receiverChains lists ratchet key {} twice",
+                    hex::encode(chain.ratchet_key.0)
+                )));
+            }
+            session.receiving.push_newest(ReceivingChain {
+                dh: chain.ratchet_key,
+                ck: chain.chain_key.clone(),
+                n: chain.index,
+            });
+        }
+        for key in state.skipped_keys.iter().rev() {
+            if session.skipped.get(&key.ratchet_key, key.index).is_some() {
+                return Err(Error::malformed(format!(
+                    "skippedKeys lists ({}, {}) twice",
+                    hex::encode(key.ratchet_key.0),
+                    key.index
+                )));
+            }
+            if session.skipped.scope() == StoredKeysScope::ReceivingChain {
+                let Some(chain) = state
+                    .receiver_chains
+                    .iter()
+                    .find(|c| c.ratchet_key == key.ratchet_key)
+                else {
+                    return Err(Error::malformed(format!(
+                        "skippedKeys holds a key of ratchet key {}, which is not a receiving \
+                         chain: this profile keeps stored keys per receiving chain",
+                        hex::encode(key.ratchet_key.0)
+                    )));
+                };
+                if key.index >= chain.index {
+                    return Err(Error::malformed(format!(
+                        "skippedKeys holds index {} of ratchet key {}, whose chain is only at \
+                         index {}: a stored key lies behind its chain",
+                        key.index,
+                        hex::encode(key.ratchet_key.0),
+                        chain.index
+                    )));
+                }
+            }
+            if session
+                .skipped
+                .insert(key.ratchet_key, key.index, key.mk.clone())
+                > 0
+            {
+                return Err(Error::malformed(format!(
+                    "skippedKeys holds more keys than the profile's cap of {} per {:?}",
+                    profile.limits.max_stored_keys,
+                    session.skipped.scope()
+                )));
+            }
+        }
+        session.dhr = state.receiver_chains.first().map(|c| c.ratchet_key);
+        session.sending = match &state.sender_chain {
+            Some(chain) => SendingState::Active {
+                dhs: DhKeyPair {
+                    private: chain.ratchet_private.clone(),
+                    public: chain.ratchet_public,
+                },
+                ck: chain.chain_key.clone(),
+                ns: chain.index,
+            },
+            None => SendingState::Inactive,
+        };
         Ok(session)
     }
 }

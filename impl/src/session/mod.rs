@@ -9,6 +9,6 @@ pub mod skipped_keys;
 pub mod snapshot;
 
 pub use double_ratchet::{MessageKind, PreKeyEnvelope, Session};
-pub use olm_state::OlmSessionState;
+pub use olm_state::{OlmReceiverChain, OlmSenderChain, OlmSessionState, OlmSkippedKey};
 pub use skipped_keys::SkippedKeyStore;
 pub use snapshot::{SessionSnapshot, SkippedKeyEntry};

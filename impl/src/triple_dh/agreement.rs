@@ -29,10 +29,19 @@ fn parameters(profile: &Profile) -> Result<&TripleDhParameters> {
     }
 }
 
-fn derive(parameters: &TripleDhParameters, dh_outputs: [DhOutput; 3]) -> TripleDhOutput {
+fn derive(
+    profile: &Profile,
+    parameters: &TripleDhParameters,
+    dh_outputs: [DhOutput; 3],
+) -> TripleDhOutput {
     let mut secret = Zeroizing::new([0u8; 96]);
+    let swapped = crate::fault!(profile, triple_dh_order_swapped);
     for (i, output) in dh_outputs.iter().enumerate() {
-        secret[32 * i..32 * (i + 1)].copy_from_slice(output.expose());
+        let at = match i {
+            0 | 1 if swapped => 1 - i,
+            _ => i,
+        };
+        secret[32 * at..32 * (at + 1)].copy_from_slice(output.expose());
     }
     let salt = [0u8; 32];
     let mut okm = Zeroizing::new([0u8; 64]);
@@ -68,6 +77,7 @@ pub fn initiate(
 ) -> Result<TripleDhOutput> {
     let parameters = parameters(profile)?;
     Ok(derive(
+        profile,
         parameters,
         [
             dh(profile, identity_private, peer_one_time)?,
@@ -88,6 +98,7 @@ pub fn respond(
 ) -> Result<TripleDhOutput> {
     let parameters = parameters(profile)?;
     Ok(derive(
+        profile,
         parameters,
         [
             dh(profile, one_time_private, peer_identity)?,

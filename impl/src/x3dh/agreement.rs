@@ -52,11 +52,18 @@ fn parameters(profile: &Profile) -> Result<&X3dhParameters> {
     })
 }
 
-fn derive_sk(x3dh: &X3dhParameters, dh_outputs: &[DhOutput]) -> RootKey {
+fn derive_sk(profile: &Profile, x3dh: &X3dhParameters, dh_outputs: &[DhOutput]) -> RootKey {
     let mut ikm = Zeroizing::new(Vec::with_capacity(32 * (dh_outputs.len() + 1)));
-    ikm.extend(std::iter::repeat_n(x3dh.f_byte, 32));
-    for output in dh_outputs {
-        ikm.extend_from_slice(output.expose());
+    if !crate::fault!(profile, x3dh_f_prefix_omitted) {
+        ikm.extend(std::iter::repeat_n(x3dh.f_byte, 32));
+    }
+    let swapped = crate::fault!(profile, x3dh_dh1_dh2_swapped) && dh_outputs.len() >= 2;
+    for i in 0..dh_outputs.len() {
+        let at = match i {
+            0 | 1 if swapped => 1 - i,
+            _ => i,
+        };
+        ikm.extend_from_slice(dh_outputs[at].expose());
     }
     let salt = [0u8; 32];
     let mut sk = [0u8; 32];
@@ -79,8 +86,13 @@ fn associated_data(
     ik_b: &IdentityPublicKey,
 ) -> Vec<u8> {
     let mut ad = Vec::with_capacity(66);
-    ad.extend_from_slice(&encode_identity_key(profile, ik_a));
-    ad.extend_from_slice(&encode_identity_key(profile, ik_b));
+    let (first, second) = if crate::fault!(profile, x3dh_ad_order_swapped) {
+        (ik_b, ik_a)
+    } else {
+        (ik_a, ik_b)
+    };
+    ad.extend_from_slice(&encode_identity_key(profile, first));
+    ad.extend_from_slice(&encode_identity_key(profile, second));
     ad
 }
 
@@ -115,7 +127,7 @@ pub fn initiate(
         dh_outputs.push(dh(profile, &ephemeral.private, opk)?);
     }
     Ok(InitiatorOutput {
-        sk: derive_sk(x3dh, &dh_outputs),
+        sk: derive_sk(profile, x3dh, &dh_outputs),
         ad: associated_data(profile, &identity.public(), &bundle.identity_key),
         ephemeral,
         one_time_prekey: bundle.one_time_prekey,
@@ -144,7 +156,7 @@ pub fn respond(
         dh_outputs.push(dh(profile, &opk.private, initiator_ephemeral)?);
     }
     Ok(ResponderOutput {
-        sk: derive_sk(x3dh, &dh_outputs),
+        sk: derive_sk(profile, x3dh, &dh_outputs),
         ad: associated_data(profile, initiator_identity, &identity.public()),
         dh_outputs,
     })

@@ -39,6 +39,7 @@ const OPS: &[&str] = &[
     "session_encrypt",
     "session_decrypt",
     "session_export",
+    "session_import",
     "session_close",
 ];
 
@@ -354,6 +355,355 @@ fn export_state(session: &Session) -> Result<Value, OpError> {
     }))
 }
 
+// ---------------------------------------------------------------- session_import
+
+/// The sending chain of an imported olm state.
+struct ImportSender {
+    private: [u8; 32],
+    public: [u8; 32],
+    chain_key: [u8; 32],
+    index: u32,
+}
+
+/// A receiving chain of an imported olm state.
+struct ImportReceiver {
+    ratchet_key: [u8; 32],
+    chain_key: [u8; 32],
+    index: u32,
+}
+
+/// A skipped message key of an imported olm state.
+struct ImportSkipped {
+    ratchet_key: [u8; 32],
+    index: u32,
+    mk: [u8; 32],
+}
+
+/// The olm state `session_export` gives, read back field by field; lists newest first.
+struct ImportState {
+    root_key: [u8; 32],
+    sender: Option<ImportSender>,
+    receivers: Vec<ImportReceiver>,
+    skipped: Vec<ImportSkipped>,
+}
+
+fn type_name(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(_) => "a boolean".into(),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(_) => "a string".into(),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn state_error(path: &str, what: impl std::fmt::Display) -> OpError {
+    err("bad_request", format!("session_import: {path}: {what}"))
+}
+
+/// `value` as an object whose fields are all among `fields` (an unknown field is refused,
+/// as the reference's `deny_unknown_fields` does).
+fn state_object<'a>(
+    value: &'a Value,
+    path: &str,
+    fields: &[&str],
+) -> Result<&'a Map<String, Value>, OpError> {
+    let map = value
+        .as_object()
+        .ok_or_else(|| state_error(path, format!("must be an object, got {}", type_name(value))))?;
+    if let Some(unknown) = map.keys().find(|k| !fields.contains(&k.as_str())) {
+        let shown: String = unknown.chars().take(64).collect();
+        return Err(state_error(
+            path,
+            format!("unknown field {shown:?} (expected {})", fields.join(", ")),
+        ));
+    }
+    Ok(map)
+}
+
+fn state_member<'a>(
+    map: &'a Map<String, Value>,
+    path: &str,
+    name: &str,
+) -> Result<&'a Value, OpError> {
+    map.get(name)
+        .ok_or_else(|| state_error(&format!("{path}.{name}"), "missing field"))
+}
+
+fn state_hex32(map: &Map<String, Value>, path: &str, name: &str) -> Result<[u8; 32], OpError> {
+    let value = state_member(map, path, name)?;
+    let path = format!("{path}.{name}");
+    let text = value.as_str().ok_or_else(|| {
+        state_error(
+            &path,
+            format!("must be a hex string of 32 bytes, got {}", type_name(value)),
+        )
+    })?;
+    let bytes = hex::decode(text).map_err(|e| state_error(&path, format!("is not hex: {e}")))?;
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| state_error(&path, format!("must be 32 bytes, got {}", bytes.len())))
+}
+
+fn state_u32(map: &Map<String, Value>, path: &str, name: &str) -> Result<u32, OpError> {
+    let value = state_member(map, path, name)?;
+    value
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| {
+            state_error(
+                &format!("{path}.{name}"),
+                format!(
+                    "must be an integer from 0 to 2^32 - 1, got {}",
+                    type_name(value)
+                ),
+            )
+        })
+}
+
+fn state_list<'a>(
+    map: &'a Map<String, Value>,
+    path: &str,
+    name: &str,
+) -> Result<&'a Vec<Value>, OpError> {
+    let value = state_member(map, path, name)?;
+    value.as_array().ok_or_else(|| {
+        state_error(
+            &format!("{path}.{name}"),
+            format!("must be an array, got {}", type_name(value)),
+        )
+    })
+}
+
+/// Reads the olm state strictly: a missing, mistyped or unknown field, or a hex value that is
+/// not 32 bytes, is `bad_request` naming the field. A missing `senderChain` reads as `null`
+/// (as in the reference, whose `Option` field defaults to `None`).
+fn parse_import_state(state: &Value) -> Result<ImportState, OpError> {
+    let top = state_object(
+        state,
+        "state",
+        &["rootKey", "senderChain", "receiverChains", "skippedKeys"],
+    )?;
+    let root_key = state_hex32(top, "state", "rootKey")?;
+    let sender = match top.get("senderChain") {
+        None | Some(Value::Null) => None,
+        Some(value) => {
+            let path = "state.senderChain";
+            let m = state_object(
+                value,
+                path,
+                &["ratchetPrivate", "ratchetPublic", "chainKey", "index"],
+            )?;
+            Some(ImportSender {
+                private: state_hex32(m, path, "ratchetPrivate")?,
+                public: state_hex32(m, path, "ratchetPublic")?,
+                chain_key: state_hex32(m, path, "chainKey")?,
+                index: state_u32(m, path, "index")?,
+            })
+        }
+    };
+    let mut receivers = Vec::new();
+    for (i, value) in state_list(top, "state", "receiverChains")?
+        .iter()
+        .enumerate()
+    {
+        let path = format!("state.receiverChains[{i}]");
+        let m = state_object(value, &path, &["ratchetKey", "chainKey", "index"])?;
+        receivers.push(ImportReceiver {
+            ratchet_key: state_hex32(m, &path, "ratchetKey")?,
+            chain_key: state_hex32(m, &path, "chainKey")?,
+            index: state_u32(m, &path, "index")?,
+        });
+    }
+    let mut skipped = Vec::new();
+    for (i, value) in state_list(top, "state", "skippedKeys")?.iter().enumerate() {
+        let path = format!("state.skippedKeys[{i}]");
+        let m = state_object(value, &path, &["ratchetKey", "index", "mk"])?;
+        skipped.push(ImportSkipped {
+            ratchet_key: state_hex32(m, &path, "ratchetKey")?,
+            index: state_u32(m, &path, "index")?,
+            mk: state_hex32(m, &path, "mk")?,
+        });
+    }
+    Ok(ImportState {
+        root_key,
+        sender,
+        receivers,
+        skipped,
+    })
+}
+
+/// vodozemac's `SessionPickle` (serde JSON) of an imported olm state, after the checks the
+/// reference's `Session::restore_olm` makes, in its order, plus the two vodozemac cannot
+/// represent (`unsupported`). The shape is vodozemac 0.11.1's:
+/// `session_keys` (placeholders: the olm state has no session keys), `sending_ratchet`
+/// (`DoubleRatchetState`, tagged by `type`: `active` = `ActiveDoubleRatchet` {`active_ratchet`:
+/// `Ratchet` {`root_key`, `ratchet_key`}, `symmetric_key_ratchet`: `ChainKey` {`key`, `index`}},
+/// `inactive` = `InactiveDoubleRatchet` {`root_key`: `RemoteRootKey` {`key`}, `ratchet_key`}),
+/// `receiving_chains` (`ChainStore` {`inner`: [`ReceiverChain` {`ratchet_key`, `hkdf_ratchet`
+/// {`key`, `index`}, `skipped_message_keys` {`inner`: [{`key`, `index`}]}}]}, oldest first, as
+/// are each chain's keys) and `config`. `ratchet_count` and `parent_ratchet_key` are
+/// diagnostics only and take their serde defaults (unknown, none).
+fn import_pickle(state: &ImportState) -> Result<Value, OpError> {
+    if let Some(sender) = &state.sender {
+        let derived = public_of(&sender.private);
+        if derived != sender.public {
+            return Err(err(
+                "invalid_key",
+                format!(
+                    "session_import: state.senderChain.ratchetPublic {} is not the public key \
+                     of state.senderChain.ratchetPrivate (which gives {})",
+                    hex::encode(sender.public),
+                    hex::encode(derived)
+                ),
+            ));
+        }
+    }
+    let receivers = &state.receivers;
+    if receivers.len() as u64 > MAX_RECEIVING_CHAINS {
+        return Err(err(
+            "malformed",
+            format!(
+                "session_import: state.receiverChains holds {} chains; vodozemac keeps at most \
+                 {MAX_RECEIVING_CHAINS} receiving chains (MAX_RECEIVING_CHAINS)",
+                receivers.len()
+            ),
+        ));
+    }
+    if state.sender.is_none() && receivers.is_empty() {
+        return Err(err(
+            "malformed",
+            "session_import: neither a senderChain nor a receiving chain: nothing to send or \
+             receive on",
+        ));
+    }
+    let Some(newest) = receivers.first() else {
+        return Err(err(
+            "unsupported",
+            "session_import: a senderChain without receiverChains: vodozemac sends pre-key \
+             messages while a session has no receiving chain (Session::has_received_message), \
+             and a pre-key message needs the session keys (identity, base and one-time key), \
+             which the olm state does not carry",
+        ));
+    };
+    for (i, chain) in receivers.iter().enumerate() {
+        if let Some(j) = receivers[..i]
+            .iter()
+            .position(|c| c.ratchet_key == chain.ratchet_key)
+        {
+            return Err(err(
+                "malformed",
+                format!(
+                    "session_import: state.receiverChains[{j}] and [{i}] have the same \
+                     ratchetKey {}",
+                    hex::encode(chain.ratchet_key)
+                ),
+            ));
+        }
+    }
+    // Each chain's skipped keys, oldest first (the state lists them newest first).
+    let mut per_chain: Vec<Vec<&ImportSkipped>> = receivers.iter().map(|_| Vec::new()).collect();
+    let mut seen = std::collections::HashSet::new();
+    for (i, key) in state.skipped.iter().enumerate().rev() {
+        let path = format!("session_import: state.skippedKeys[{i}]");
+        if !seen.insert((key.ratchet_key, key.index)) {
+            return Err(err(
+                "malformed",
+                format!(
+                    "{path}: ({}, {}) is listed twice",
+                    hex::encode(key.ratchet_key),
+                    key.index
+                ),
+            ));
+        }
+        let Some(c) = receivers
+            .iter()
+            .position(|c| c.ratchet_key == key.ratchet_key)
+        else {
+            return Err(err(
+                "unsupported",
+                format!(
+                    "{path}.ratchetKey {} is not the ratchetKey of any of state.receiverChains: \
+                     vodozemac keeps skipped message keys per receiving chain (in its \
+                     ReceiverChain), so it cannot hold a key of a chain it does not have",
+                    hex::encode(key.ratchet_key)
+                ),
+            ));
+        };
+        if key.index >= receivers[c].index {
+            return Err(err(
+                "malformed",
+                format!(
+                    "{path}.index {} is not behind its chain, state.receiverChains[{c}], whose \
+                     next index is {}",
+                    key.index, receivers[c].index
+                ),
+            ));
+        }
+        per_chain[c].push(key);
+        if per_chain[c].len() as u64 > MAX_MESSAGE_KEYS {
+            return Err(err(
+                "malformed",
+                format!(
+                    "session_import: state.skippedKeys holds more than {MAX_MESSAGE_KEYS} keys \
+                     of state.receiverChains[{c}]; vodozemac keeps at most {MAX_MESSAGE_KEYS} \
+                     skipped keys per receiving chain (MAX_MESSAGE_KEYS)"
+                ),
+            ));
+        }
+    }
+    let sending_ratchet = match &state.sender {
+        Some(sender) => json!({
+            "type": "active",
+            "active_ratchet": {
+                "root_key": json_bytes(&state.root_key),
+                "ratchet_key": json_bytes(&sender.private),
+            },
+            "symmetric_key_ratchet": {"key": json_bytes(&sender.chain_key), "index": sender.index},
+        }),
+        // No sending chain: the next send ratchets the root key against the newest receiving
+        // chain's key (InactiveDoubleRatchet::activate).
+        None => json!({
+            "type": "inactive",
+            "root_key": {"key": json_bytes(&state.root_key)},
+            "ratchet_key": json_bytes(&newest.ratchet_key),
+        }),
+    };
+    let receiving: Vec<Value> = receivers
+        .iter()
+        .zip(&per_chain)
+        .rev()
+        .map(|(chain, keys)| {
+            let keys: Vec<Value> = keys
+                .iter()
+                .map(|k| json!({"key": json_bytes(&k.mk), "index": k.index}))
+                .collect();
+            json!({
+                "ratchet_key": json_bytes(&chain.ratchet_key),
+                "hkdf_ratchet": {"key": json_bytes(&chain.chain_key), "index": chain.index},
+                "skipped_message_keys": {"inner": keys},
+            })
+        })
+        .collect();
+    let session_keys = serde_json::to_value(session_keys_placeholder())
+        .map_err(|e| internal("serializing SessionKeys", e))?;
+    Ok(json!({
+        "session_keys": session_keys,
+        "sending_ratchet": sending_ratchet,
+        "receiving_chains": {"inner": receiving},
+        "config": {"version": "V1"},
+    }))
+}
+
+/// A session restored from an olm state (`session_import`).
+fn import_session(state: &Value) -> Result<Session, OpError> {
+    let state = parse_import_state(state)?;
+    let pickle = import_pickle(&state)?;
+    let pickle: SessionPickle =
+        serde_json::from_value(pickle).map_err(|e| internal("building a SessionPickle", e))?;
+    Ok(Session::from_pickle(pickle))
+}
+
 fn message_type(m: &OlmMessage) -> &'static str {
     match m {
         OlmMessage::PreKey(_) => "prekey",
@@ -428,6 +778,13 @@ impl Adapter {
                 let session = self.session(req)?;
                 let mut state = export_state(session)?;
                 Ok(json!({"state": state.take()}))
+            }
+            "session_import" => {
+                let name = arg_str(req, "session")?.to_string();
+                let session = import_session(arg(req, "state")?)?;
+                // Only a state that was accepted replaces a session of that name.
+                self.sessions.insert(name, session);
+                Ok(json!({}))
             }
             "session_close" => {
                 let name = arg_str(req, "session")?;
@@ -574,12 +931,11 @@ fn hello() -> Value {
             "newRatchetKey": false,
         },
         "exportState": true,
-        "importState": false,
+        "importState": true,
         "notApplicable": {
             "kdf_rk": "vodozemac computes HKDF(R, DH, \"OLM_RATCHET\") only inside a ratchet step from its own private and the peer's public ratchet key (olm/session/root_key.rs kdf); no API takes a given dhOut",
             "triple_dh_initiate": "vodozemac draws the base key E_A itself (Account::create_outbound_session -> Curve25519SecretKey::new()) and the 3DH secret type is crate-private (olm/shared_secret.rs); R0/C0,0 of an injected E_A cannot be computed",
             "triple_dh_respond": "the responder's 3DH runs only inside Account::create_inbound_session, which keeps the result only if the embedded pre-key message decrypts; there is no message in this op (the responder's R0/C0,0 are visible through session_create + session_export)",
-            "session_import": "not part of the olm contract",
             "injectKeys": "identity and one-time private keys and the initiator's first ratchet key T_0 are injected; the initiator's base key E_A and every later ratchet key are drawn by vodozemac (rand::rng) with no hook, so byte-exact transcripts cannot be reproduced",
         },
     })

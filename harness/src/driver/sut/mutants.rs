@@ -47,6 +47,22 @@ fn tag_longer_than_8(p: &Profile) -> bool {
     p.aead.mac_len > 8
 }
 
+fn truncated_tag(p: &Profile) -> bool {
+    p.aead.mac_len < 32
+}
+
+fn has_pn(p: &Profile) -> bool {
+    p.wire.has_pn()
+}
+
+fn triple_dh(p: &Profile) -> bool {
+    matches!(p.key_agreement, KeyAgreement::TripleDh { .. })
+}
+
+fn keeps_older_receiving_chains(p: &Profile) -> bool {
+    p.receiving_chains.max() > 1
+}
+
 impl Mutant {
     /// The profile with this bug switched on.
     pub fn apply(&self, profile: Profile) -> Profile {
@@ -204,6 +220,102 @@ pub const ALL: &[Mutant] = &[
         description: "a new sending chain continues the previous chain's message numbers (a PN-style running counter)",
         change: |p| p.faults.counter_not_reset = true,
         applies_to: every,
+    },
+    Mutant {
+        name: "kdf_rk_salt_and_input_swapped",
+        description: "KDF_RK uses the DH output as HKDF salt and the root key as input key material",
+        change: |p| p.faults.kdf_rk_salt_and_input_swapped = true,
+        applies_to: every,
+    },
+    Mutant {
+        name: "kdf_rk_outputs_swapped",
+        description: "KDF_RK's 64 bytes are split chain key first, root key second",
+        change: |p| p.faults.kdf_rk_outputs_swapped = true,
+        applies_to: every,
+    },
+    Mutant {
+        name: "message_keys_swapped",
+        description: "ENCRYPT uses the HMAC key for AES and the AES key for HMAC",
+        change: |p| p.faults.message_keys_swapped = true,
+        applies_to: every,
+    },
+    Mutant {
+        name: "zero_iv",
+        description: "AES-CBC uses an all-zero IV instead of the derived one",
+        change: |p| p.faults.zero_iv = true,
+        applies_to: every,
+    },
+    Mutant {
+        name: "mac_from_tail",
+        description: "the truncated MAC is the last bytes of the HMAC, not the first",
+        change: |p| p.faults.mac_from_tail = true,
+        applies_to: truncated_tag,
+    },
+    Mutant {
+        name: "full_padding_block_omitted",
+        description: "PKCS#7 padding adds nothing to a plaintext of whole blocks",
+        change: |p| p.faults.full_padding_block_omitted = true,
+        applies_to: every,
+    },
+    Mutant {
+        name: "ad_not_authenticated",
+        description: "the associated data is left out of the MAC",
+        change: |p| p.faults.ad_not_authenticated = true,
+        applies_to: fixed_header,
+    },
+    Mutant {
+        name: "max_skip_off_by_one",
+        description: "MAX_SKIP + 1 message keys may be skipped in one chain",
+        change: |p| p.faults.max_skip_off_by_one = true,
+        applies_to: every,
+    },
+    Mutant {
+        name: "nr_not_reset",
+        description: "a new receiving chain starts at the previous chain's message number, not 0",
+        change: |p| p.faults.nr_not_reset = true,
+        applies_to: every,
+    },
+    Mutant {
+        name: "pn_is_last_index",
+        description: "PN is the index of the previous chain's last message (Ns - 1), not their number",
+        change: |p| p.faults.pn_is_last_index = true,
+        applies_to: has_pn,
+    },
+    Mutant {
+        name: "skipped_key_removed_before_mac",
+        description: "a stored key is deleted before its message authenticates: a forgery naming it destroys it",
+        change: |p| p.faults.skipped_key_removed_before_mac = true,
+        applies_to: every,
+    },
+    Mutant {
+        name: "only_newest_receiving_chain",
+        description: "only the newest receiving chain is kept, so late messages of older chains fail",
+        change: |p| p.receiving_chains = ratchet_ref::profile::ReceivingChains::Newest { max: 1 },
+        applies_to: keeps_older_receiving_chains,
+    },
+    Mutant {
+        name: "x3dh_dh1_dh2_swapped",
+        description: "X3DH concatenates DH2 before DH1",
+        change: |p| p.faults.x3dh_dh1_dh2_swapped = true,
+        applies_to: x3dh,
+    },
+    Mutant {
+        name: "x3dh_f_prefix_omitted",
+        description: "X3DH leaves the 32 0xFF bytes out of the KDF input",
+        change: |p| p.faults.x3dh_f_prefix_omitted = true,
+        applies_to: x3dh,
+    },
+    Mutant {
+        name: "x3dh_ad_order_swapped",
+        description: "X3DH's AD puts the responder's identity key first",
+        change: |p| p.faults.x3dh_ad_order_swapped = true,
+        applies_to: x3dh,
+    },
+    Mutant {
+        name: "triple_dh_order_swapped",
+        description: "Olm's triple DH concatenates ECDH(E_A, I_B) before ECDH(I_A, E_B)",
+        change: |p| p.faults.triple_dh_order_swapped = true,
+        applies_to: triple_dh,
     },
 ];
 

@@ -8,6 +8,7 @@ use ratchet_ref::primitives::{
     concat, dh, generate_dh_from_bytes, kdf_ck, kdf_rk, ChainKey, DhOutput, DhPrivateKey,
     DhPublicKey, Header, IdentityKeyPair, IdentityPublicKey, Message, MessageKey, RootKey,
 };
+use ratchet_ref::session::OlmSessionState;
 use ratchet_ref::x3dh::{initiate, respond, sign_prekey, PreKeyBundle};
 use ratchet_ref::{Profile, QueuedKeySource, Session, SessionSnapshot};
 use serde_json::{json, Map, Value};
@@ -63,6 +64,12 @@ pub struct ReferenceSut {
 
 fn bad(what: String) -> OpError {
     OpError::bad_request(what)
+}
+
+/// A `session_import` state of the session's family, with the JSON path of what was wrong.
+fn import_state<T: serde::de::DeserializeOwned>(state: Value) -> Result<T, OpError> {
+    serde_path_to_error::deserialize(state)
+        .map_err(|e| bad(format!("session_import: state {}: {}", e.path(), e.inner())))
 }
 
 fn key32(value: &Hex, what: &str) -> Result<[u8; 32], OpError> {
@@ -367,11 +374,17 @@ impl ReferenceSut {
                 if !self.sessions.contains_key(&r.session) && self.sessions.len() >= MAX_SESSIONS {
                     return Err(bad(format!("at most {MAX_SESSIONS} sessions may be open")));
                 }
-                let snapshot: SessionSnapshot =
-                    serde_path_to_error::deserialize(r.state).map_err(|e| {
-                        bad(format!("session_import: state {}: {}", e.path(), e.inner()))
-                    })?;
-                let session = Session::restore(p, &snapshot, Box::new(QueuedKeySource::new()))?;
+                let keys = Box::new(QueuedKeySource::new());
+                let session = match p.key_agreement {
+                    KeyAgreement::TripleDh { .. } => {
+                        let state: OlmSessionState = import_state(r.state)?;
+                        Session::restore_olm(p, &state, keys)?
+                    }
+                    KeyAgreement::X3dh { .. } => {
+                        let snapshot: SessionSnapshot = import_state(r.state)?;
+                        Session::restore(p, &snapshot, keys)?
+                    }
+                };
                 self.sessions.insert(r.session, session);
                 Ok(json!({}))
             }

@@ -13,6 +13,7 @@ use super::{note, notes, test_case, KindSpec};
 use crate::driver::hex_bytes::Hex;
 use crate::driver::sut::args::HeaderFields;
 use crate::driver::Capabilities;
+use crate::vectors::diagnosis::unchanged_rule;
 use crate::vectors::replay::{expect_outcome, Check, Expect};
 use crate::vectors::vector_file::{Note, Outcome, TestGroup};
 use crate::vectors::vector_rng::VectorRng;
@@ -226,6 +227,9 @@ impl KindSpec for DhRatchetKind {
         ];
         let mut after = state_check("DHRatchet".into(), &session, &test.state_after);
         after.optional = false;
+        if test.result == Outcome::Invalid {
+            after = after.after_failure(unchanged_rule("DH ratchet step"));
+        }
         checks.push(after);
         checks.push(
             Check::new(

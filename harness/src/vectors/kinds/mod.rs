@@ -21,6 +21,7 @@ pub mod dh_ratchet;
 pub mod header;
 pub mod kdf_ck;
 pub mod kdf_rk;
+pub mod olm_dh_ratchet;
 pub mod olm_message;
 pub mod olm_prekey_message;
 pub mod olm_session;
@@ -258,6 +259,7 @@ pub fn all() -> Vec<Box<dyn Kind>> {
         Box::new(KindOf::<session_long::SessionLongKind>(PhantomData)),
         Box::new(KindOf::<x3dh_session::X3dhSessionKind>(PhantomData)),
         Box::new(KindOf::<triple_dh::TripleDhKind>(PhantomData)),
+        Box::new(KindOf::<olm_dh_ratchet::OlmDhRatchetKind>(PhantomData)),
         Box::new(KindOf::<olm_session::OlmSessionKind>(PhantomData)),
         Box::new(KindOf::<olm_session_long::OlmSessionLongKind>(PhantomData)),
     ]

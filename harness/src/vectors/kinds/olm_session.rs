@@ -56,15 +56,6 @@ fn text(i: usize) -> Vec<u8> {
     format!("olm message {i}").into_bytes()
 }
 
-/// Alice's first pre-key message, Bob's session from it, and one reply each way, so both
-/// have a sending chain and the session is established.
-fn establish(t: &mut OlmTranscript, rng: &mut VectorRng) {
-    let (m0, _) = t.send(rng, Alice, b"hello bob");
-    let _ = t.create_inbound(&m0);
-    let (r0, _) = t.send(rng, Bob, b"hello alice");
-    let _ = t.deliver(Alice, &r0, Normal);
-}
-
 /// The message with its last (MAC) bit flipped; for a pre-key message, the embedded
 /// message's MAC.
 fn flip_mac(message: &[u8]) -> Vec<u8> {
@@ -73,6 +64,76 @@ fn flip_mac(message: &[u8]) -> Vec<u8> {
         *last ^= 0x01;
     }
     m
+}
+
+/// The message with its chain index rewritten (fields re-encoded, ciphertext and MAC kept):
+/// a forgery naming another message key.
+fn with_chain_index(message: &[u8], index: u64) -> Option<Vec<u8>> {
+    let parsed =
+        OlmMessage::parse(message, message.first().copied()?, 8, u64::from(u32::MAX)).ok()?;
+    let mut out = Vec::new();
+    OlmMessage::encode_prefix(
+        message[0],
+        &parsed.ratchet_key,
+        index,
+        parsed.ciphertext.len(),
+        &mut out,
+    );
+    out.extend_from_slice(parsed.ciphertext);
+    out.extend_from_slice(parsed.mac);
+    Some(out)
+}
+
+/// For each receiver, on its peer's current chain and on an older chain kept after a ratchet
+/// step: the receiver holds the keys of messages 0..3 (message 3 arrived); a forgery of
+/// message 1 (MAC flipped, or its index rewritten to 0, naming another stored key) must fail
+/// and leave every key, so messages 1, 0 and 2 still decrypt.
+fn forged_stored_keys(profile: &Profile, rng: &mut VectorRng) -> Vec<OlmSessionTest> {
+    let mut tests = Vec::new();
+    for receiver in [Bob, Alice] {
+        let sender = if receiver == Bob { Alice } else { Bob };
+        for older_chain in [false, true] {
+            for what in ["mac", "index to a stored key"] {
+                let Ok(mut t) = OlmTranscript::random(*profile, rng) else {
+                    continue;
+                };
+                t.establish(rng);
+                let ms: Vec<Vec<u8>> = (0..4).map(|i| t.send(rng, sender, &text(i)).0).collect();
+                let _ = t.deliver(receiver, &ms[3], Normal);
+                if older_chain {
+                    let (r, _) = t.send(rng, receiver, b"reply");
+                    let _ = t.deliver(sender, &r, Normal);
+                    let (next, _) = t.send(rng, sender, b"next chain");
+                    let _ = t.deliver(receiver, &next, Normal);
+                }
+                let forged = match what {
+                    "mac" => Some(flip_mac(&ms[1])),
+                    _ => OlmMessage::parse(&ms[1], ms[1][0], 8, u64::from(u32::MAX))
+                        .ok()
+                        .and_then(|m| with_chain_index(&ms[1], m.chain_index ^ 1)),
+                };
+                let Some(forged) = forged else { continue };
+                let _ = t.deliver(receiver, &forged, Normal);
+                for i in [1usize, 0, 2] {
+                    let _ = t.deliver(receiver, &ms[i], Normal);
+                }
+                let chain = if older_chain {
+                    "an older chain kept after a ratchet step"
+                } else {
+                    "the current chain"
+                };
+                tests.push(finish(
+                    t,
+                    &format!(
+                        "{} gets a forgery ({what}) of a late message whose key is stored, on {chain}; the genuine one still decrypts",
+                        receiver.name()
+                    ),
+                    &["ForgedStoredKey", "Tampered"],
+                ));
+            }
+        }
+    }
+    tests
 }
 
 type Scenario = fn(&Profile, &mut VectorRng) -> ratchet_ref::Result<OlmSessionTest>;
@@ -104,7 +165,7 @@ fn scenarios() -> Vec<Scenario> {
         },
         |p, rng| {
             let mut t = OlmTranscript::random(*p, rng)?;
-            establish(&mut t, rng);
+            t.establish(rng);
             let sent: Vec<Vec<u8>> = (0..5).map(|i| t.send(rng, Alice, &text(i)).0).collect();
             for i in [4, 1, 3, 1, 0, 2, 4] {
                 let _ = t.deliver(Bob, &sent[i], Normal);
@@ -173,7 +234,7 @@ fn gap(
     new_chain: bool,
 ) -> ratchet_ref::Result<OlmSessionTest> {
     let mut t = OlmTranscript::random(*p, rng)?;
-    establish(&mut t, rng);
+    t.establish(rng);
     let (from, to) = if new_chain {
         (Bob, Alice)
     } else {
@@ -235,6 +296,7 @@ impl KindSpec for OlmSessionKind {
 
     fn notes() -> BTreeMap<String, Note> {
         notes(&[
+            ("ForgedStoredKey", note("MissingCheck", "A forged message (its MAC flipped, or its chain index rewritten to name another stored key) names a message key in the store: it fails authentication and the key stays, so the genuine late message still decrypts. On the current chain and on an older chain kept after a ratchet step, in both roles.", "olm.md, Receiving messages; DR §3.5")),
             ("PreKeyUntilReply", note("Functionality", "Alice wraps every message in a pre-key message until she has received one; Bob creates his session from any of them and decrypts the others as pre-key messages to it.", "olm.md, Sending the first pre-key messages")),
             ("LazySenderRatchet", note("Functionality", "A new receiving chain drops the sending chain; the next send draws a new ratchet key and advances the root key.", "olm.md, Sending normal messages; Receiving messages")),
             ("OutOfOrder", note("Functionality", "Messages arrive out of order; skipped message keys are stored.", "olm.md, Receiving messages")),
@@ -265,7 +327,7 @@ impl KindSpec for OlmSessionKind {
             }
         }
         if let Ok(mut t) = OlmTranscript::random(*profile, rng) {
-            establish(&mut t, rng);
+            t.establish(rng);
             let cap = profile.limits.max_stored_keys;
             let sent: Vec<Vec<u8>> = (0..cap + 3)
                 .map(|i| t.send(rng, Alice, &text(i)).0)
@@ -304,7 +366,7 @@ impl KindSpec for OlmSessionKind {
                     let _ = t.deliver(Bob, &bad, PreKey);
                     let _ = t.deliver(Bob, &m1, PreKey);
                 } else {
-                    establish(&mut t, rng);
+                    t.establish(rng);
                     let (m, _) = t.send(rng, Alice, b"genuine");
                     let bad = match what {
                         "mac" => flip_mac(&m),
@@ -362,6 +424,11 @@ impl KindSpec for OlmSessionKind {
                 group_type: "OlmSessionTest".into(),
                 comment: "tampered and forged messages".into(),
                 tests: tampered,
+            },
+            TestGroup {
+                group_type: "OlmSessionTest".into(),
+                comment: "forgeries naming a stored key, then the genuine late message".into(),
+                tests: forged_stored_keys(profile, rng),
             },
         ]
     }

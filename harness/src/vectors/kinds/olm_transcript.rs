@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::transcript::Party;
 use crate::driver::hex_bytes::Hex;
 use crate::driver::Capabilities;
+use crate::vectors::diagnosis::unchanged_rule;
 use crate::vectors::replay::{expect_outcome, Check, Expect};
 use crate::vectors::vector_file::Outcome;
 use crate::vectors::vector_rng::VectorRng;
@@ -323,6 +324,16 @@ impl OlmTranscript {
         self.deliver_allowing(party, message, kind, &[])
     }
 
+    /// Alice's first pre-key message, Bob's session from it and his reply, which Alice
+    /// decrypts: the session is established, Bob has a sending chain and Alice's next send
+    /// starts a new one.
+    pub fn establish(&mut self, rng: &mut VectorRng) {
+        let (m0, _) = self.send(rng, Party::Alice, b"hello bob");
+        let _ = self.create_inbound(&m0);
+        let (r0, _) = self.send(rng, Party::Bob, b"hello alice");
+        let _ = self.deliver(Party::Alice, &r0, MessageKind::Normal);
+    }
+
     /// Both parties' current states (Bob's once his session exists).
     pub fn states(&self) -> (OlmSessionState, Option<OlmSessionState>) {
         (
@@ -466,7 +477,12 @@ pub fn checks(
             }
         }
         if let Some(state) = &step.state_after {
-            checks.push(olm_state_check(label, session, state));
+            let mut after = olm_state_check(label, session, state);
+            if step.result == Outcome::Invalid {
+                after = after
+                    .after_failure(unchanged_rule(&format!("{:?}", step.action).to_lowercase()));
+            }
+            checks.push(after);
         }
     }
     for name in [alice, bob] {

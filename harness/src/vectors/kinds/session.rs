@@ -62,6 +62,9 @@ fn tamper(message: &[u8], what: &str) -> Vec<u8> {
         "header dh" => m[7] ^= 0x01,
         "header pn" => m[35] ^= 0x01,
         "header n" => m[38] ^= 0x01,
+        // n = 1 becomes 0: the header names another key (held in the store, in the tests
+        // that use it).
+        "header n to a stored key" => m[39] ^= 0x01,
         "ciphertext" => m[Header::LEN + 1] ^= 0x01,
         _ => {
             let last = m.len() - 1;
@@ -72,6 +75,52 @@ fn tamper(message: &[u8], what: &str) -> Vec<u8> {
 }
 
 type Scenario = fn(&Profile, &mut VectorRng) -> ratchet_ref::Result<SessionTest>;
+
+/// `receiver` holds the keys of messages 0..3 of its peer's chain (message 3 arrived); with
+/// `previous_chain`, a DH ratchet step follows first, so they are keys of the previous chain.
+/// Then a forgery of message 1 (`what`: its tag flipped, or its header's n rewritten from 1
+/// to 0, naming another stored key) must fail and leave every key in place: messages 1, 0
+/// and 2 still decrypt.
+fn forged_stored_key(
+    p: &Profile,
+    rng: &mut VectorRng,
+    receiver: Party,
+    previous_chain: bool,
+    what: &str,
+) -> ratchet_ref::Result<SessionTest> {
+    let ad = rng.bytes(66);
+    let mut t = Transcript::random(*p, rng)?;
+    let sender = if receiver == Bob { Alice } else { Bob };
+    if sender == Bob {
+        let m = t.send(Alice, b"opening", &ad);
+        let _ = t.deliver(rng, Bob, &m, &ad);
+    }
+    let ms = burst(&mut t, sender, 4, &ad);
+    let _ = t.deliver(rng, receiver, &ms[3], &ad);
+    if previous_chain {
+        let r = t.send(receiver, b"reply", &ad);
+        let _ = t.deliver(rng, sender, &r, &ad);
+        let next = t.send(sender, b"next chain", &ad);
+        let _ = t.deliver(rng, receiver, &next, &ad);
+    }
+    let _ = t.deliver(rng, receiver, &tamper(&ms[1], what), &ad);
+    for i in [1usize, 0, 2] {
+        let _ = t.deliver(rng, receiver, &ms[i], &ad);
+    }
+    let chain = if previous_chain {
+        "the previous chain, after a DH ratchet step"
+    } else {
+        "the current chain"
+    };
+    Ok(finish(
+        t,
+        &format!(
+            "{} gets a forgery ({what}) of a late message whose key is stored, on {chain}; the genuine one still decrypts",
+            receiver.name()
+        ),
+        &["ForgedStoredKey", "Tampered"],
+    ))
+}
 
 fn scenarios() -> Vec<Scenario> {
     vec![
@@ -306,6 +355,7 @@ impl KindSpec for SessionKind {
             ("NewRatchetKey", note("MissingCheck", "The tampered message carries a new ratchet key, so a DH ratchet step is computed and must be discarded.", "DR §3.5")),
             ("Eviction", note("ResourceLimit", "The stored skipped keys are capped; a full store evicts the oldest key first.", "DR §6.4")),
             ("ResponderFirst", note("Functionality", "Bob has no sending chain before his first received message: invalid_state.", "DR §3.3")),
+            ("ForgedStoredKey", note("MissingCheck", "A forged message (its tag flipped, or its header's n rewritten to name another stored key) names a message key in the skipped-key store: it fails authentication and the key stays, so the genuine late message still decrypts. In the current chain and in the previous one after a DH ratchet step, in both roles.", "DR §3.5")),
             ("Random", note("Functionality", "A seeded random conversation with reordering, loss and duplicates.", "DR §3")),
         ])
     }
@@ -403,6 +453,18 @@ impl KindSpec for SessionKind {
                 flags,
             ));
         }
+        let mut forged = Vec::new();
+        for receiver in [Bob, Alice] {
+            for previous_chain in [false, true] {
+                for what in ["tag", "header n to a stored key"] {
+                    if let Ok(test) =
+                        forged_stored_key(profile, rng, receiver, previous_chain, what)
+                    {
+                        forged.push(test);
+                    }
+                }
+            }
+        }
         vec![
             TestGroup {
                 group_type: "SessionTest".into(),
@@ -418,6 +480,11 @@ impl KindSpec for SessionKind {
                 group_type: "SessionTest".into(),
                 comment: "random conversations".into(),
                 tests: random,
+            },
+            TestGroup {
+                group_type: "SessionTest".into(),
+                comment: "forgeries naming a stored key, then the genuine late message".into(),
+                tests: forged,
             },
         ]
     }

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::driver::hex_bytes::Hex;
 use crate::driver::Capabilities;
+use crate::vectors::diagnosis::unchanged_rule;
 use crate::vectors::replay::{expect_outcome, Check, Expect};
 use crate::vectors::vector_file::Outcome;
 use crate::vectors::vector_rng::VectorRng;
@@ -460,7 +461,12 @@ pub fn step_checks(tc_id: u64, steps: &[Step], caps: &Capabilities) -> Result<Ve
                 ));
             }
         }
-        checks.push(state_check(label, session, &step.state_after));
+        let mut after = state_check(label, session, &step.state_after);
+        if step.result == Outcome::Invalid {
+            after =
+                after.after_failure(unchanged_rule(&format!("{:?}", step.action).to_lowercase()));
+        }
+        checks.push(after);
     }
     for name in [alice, bob] {
         checks.push(
