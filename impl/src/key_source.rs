@@ -4,8 +4,9 @@
 
 use std::collections::VecDeque;
 
+use getrandom::SysRng;
 use rand_chacha::ChaCha20Rng;
-use rand_core::{OsRng, RngCore, SeedableRng};
+use rand_core::{Rng, SeedableRng, UnwrapErr};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -23,7 +24,8 @@ pub struct OsKeySource;
 impl KeySource for OsKeySource {
     fn next_key(&mut self) -> Result<Zeroizing<[u8; 32]>> {
         let mut key = Zeroizing::new([0u8; 32]);
-        OsRng.fill_bytes(key.as_mut());
+        // Panics if the OS cannot supply randomness, as rand_core's former OsRng did.
+        UnwrapErr(SysRng).fill_bytes(key.as_mut());
         Ok(key)
     }
 }

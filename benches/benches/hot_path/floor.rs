@@ -21,9 +21,11 @@
 use std::sync::OnceLock;
 
 use aes::cipher::block_padding::Pkcs7;
-use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
+use getrandom::SysRng;
 use hkdf::Hkdf;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
+use rand_core::UnwrapErr;
 use ratchet_ref::Profile;
 use sha2::Sha256;
 use x25519_dalek::{PublicKey, StaticSecret};
@@ -41,7 +43,7 @@ const BLOCK: usize = 16;
 const PROFILE: Profile = Profile::spec();
 
 fn hmac_key(key: &[u8]) -> HmacSha256 {
-    match <HmacSha256 as Mac>::new_from_slice(key) {
+    match <HmacSha256 as KeyInit>::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => unreachable!("HMAC takes keys of any length"),
     }
@@ -82,6 +84,26 @@ pub fn message_keys(mk: &[u8; 32]) -> [u8; 80] {
     okm
 }
 
+/// The encryption key and the IV of the 80 HKDF bytes (enc key ‖ auth key ‖ IV).
+fn enc_key_and_iv(okm: &[u8; 80]) -> (&[u8; 32], &[u8; 16]) {
+    match (okm[..32].try_into(), okm[64..].try_into()) {
+        (Ok(key), Ok(iv)) => (key, iv),
+        _ => unreachable!("80 bytes hold a 32-byte key at 0 and a 16-byte IV at 64"),
+    }
+}
+
+/// CBC encryption with the encrypt-only key schedule.
+fn cbc_encryptor(okm: &[u8; 80]) -> CbcEnc {
+    let (key, iv) = enc_key_and_iv(okm);
+    CbcEnc::new(key.into(), iv.into())
+}
+
+/// CBC decryption with the decrypt-only key schedule.
+fn cbc_decryptor(okm: &[u8; 80]) -> CbcDec {
+    let (key, iv) = enc_key_and_iv(okm);
+    CbcDec::new(key.into(), iv.into())
+}
+
 /// KDF_RK: HKDF-SHA256(salt = RK, ikm = DH output, root label) → (RK', CK).
 pub fn kdf_rk(rk: &[u8; 32], dh_out: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
     let mut okm = [0u8; 64];
@@ -116,9 +138,9 @@ pub fn encrypt_with_key(mk: &[u8; 32], header: &[u8; HEADER_LEN], ad: &[u8], pt:
     out.extend_from_slice(header);
     out.extend_from_slice(pt);
     out.resize(HEADER_LEN + padded, 0);
-    let cipher = CbcEnc::new(okm[..32].into(), okm[64..80].into());
+    let cipher = cbc_encryptor(&okm);
     if cipher
-        .encrypt_padded_mut::<Pkcs7>(&mut out[HEADER_LEN..], pt.len())
+        .encrypt_padded::<Pkcs7>(&mut out[HEADER_LEN..], pt.len())
         .is_err()
     {
         unreachable!("the buffer has room for the padding");
@@ -142,8 +164,8 @@ pub fn decrypt_with_key(mk: &[u8; 32], ad: &[u8], message: &[u8]) -> Option<Vec<
     mac.update(ad);
     mac.update(authenticated);
     mac.verify_slice(tag).ok()?;
-    CbcDec::new(okm[..32].into(), okm[64..80].into())
-        .decrypt_padded_vec_mut::<Pkcs7>(&authenticated[HEADER_LEN..])
+    cbc_decryptor(&okm)
+        .decrypt_padded_vec::<Pkcs7>(&authenticated[HEADER_LEN..])
         .ok()
 }
 
@@ -204,6 +226,11 @@ pub fn chain_pair() -> (Sender, Receiver) {
     )
 }
 
+/// GENERATE_DH's private key: 32 bytes of OS randomness (as ratchet-ref's `OsKeySource`).
+pub fn random_secret() -> StaticSecret {
+    StaticSecret::random_from_rng(&mut UnwrapErr(SysRng))
+}
+
 fn x25519(private: &StaticSecret, public: &[u8; 32]) -> Option<[u8; 32]> {
     let shared = private.diffie_hellman(&PublicKey::from(*public));
     // The spec profile rejects an all-zero (non-contributory) output.
@@ -223,7 +250,7 @@ pub struct Step {
 /// key, KDF_RK, GENERATE_DH (OS randomness), DH with the new key, KDF_RK.
 pub fn dh_ratchet_step(rk: &[u8; 32], ours: &StaticSecret, theirs: &[u8; 32]) -> Option<Step> {
     let (rk, ckr) = kdf_rk(rk, &x25519(ours, theirs)?);
-    let dhs = StaticSecret::random_from_rng(rand_core::OsRng);
+    let dhs = random_secret();
     let dhs_public = PublicKey::from(&dhs).to_bytes();
     let (rk, cks) = kdf_rk(&rk, &x25519(&dhs, theirs)?);
     Some(Step {
@@ -311,8 +338,8 @@ impl Party {
 /// protecting `buf`, without key derivation, padding or allocation.
 pub fn cbc_hmac_encrypt(key: &[u8; 80], buf: &mut [u8]) -> [u8; 32] {
     let len = buf.len();
-    if CbcEnc::new(key[..32].into(), key[64..80].into())
-        .encrypt_padded_mut::<aes::cipher::block_padding::NoPadding>(buf, len)
+    if cbc_encryptor(key)
+        .encrypt_padded::<aes::cipher::block_padding::NoPadding>(buf, len)
         .is_err()
     {
         unreachable!("whole blocks");
@@ -329,7 +356,7 @@ pub fn cbc_hmac_decrypt(key: &[u8; 80], buf: &mut [u8], tag: &[u8; 32]) -> bool 
     if mac.verify_slice(tag).is_err() {
         return false;
     }
-    CbcDec::new(key[..32].into(), key[64..80].into())
-        .decrypt_padded_mut::<aes::cipher::block_padding::NoPadding>(buf)
+    cbc_decryptor(key)
+        .decrypt_padded::<aes::cipher::block_padding::NoPadding>(buf)
         .is_ok()
 }

@@ -2,7 +2,7 @@
 //! is generated independently (and in parallel) with byte-identical output.
 
 use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
+use rand_core::{Rng, SeedableRng};
 use ratchet_ref::KeySource;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;

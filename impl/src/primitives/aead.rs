@@ -130,7 +130,7 @@ pub fn encrypt_into(
     out.reserve(padded_len + mac_len);
     let start = out.len();
     out.extend_from_slice(plaintext);
-    let whole_blocks = !plaintext.is_empty() && plaintext.len() % BLOCK == 0;
+    let whole_blocks = !plaintext.is_empty() && plaintext.len().is_multiple_of(BLOCK);
     if !(whole_blocks && crate::fault!(profile, full_padding_block_omitted)) {
         pkcs7_pad(out, plaintext.len());
     }
@@ -200,7 +200,7 @@ pub fn open_detached(
             "the message authentication code does not verify",
         ));
     }
-    if ciphertext.is_empty() || ciphertext.len() % BLOCK != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(BLOCK) {
         return Err(Error::malformed(format!(
             "ciphertext is {} bytes, not a non-zero multiple of the {BLOCK}-byte block",
             ciphertext.len()

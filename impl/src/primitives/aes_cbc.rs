@@ -2,7 +2,7 @@
 //! section 6.3). ENCRYPT pads then encrypts; DECRYPT decrypts then unpads.
 
 use aes::cipher::inout::InOutBuf;
-use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 
 use crate::error::{Error, Result};
 
@@ -14,7 +14,7 @@ type Encryptor = cbc::Encryptor<aes::Aes256Enc>;
 type Decryptor = cbc::Decryptor<aes::Aes256Dec>;
 
 fn check_blocks(data: &[u8]) -> Result<()> {
-    if data.len() % BLOCK != 0 {
+    if !data.len().is_multiple_of(BLOCK) {
         return Err(Error::malformed(format!(
             "CBC input is {} bytes, not a multiple of the {BLOCK}-byte block",
             data.len()
@@ -27,7 +27,7 @@ fn check_blocks(data: &[u8]) -> Result<()> {
 pub fn aes256_cbc_encrypt_blocks(key: &[u8; 32], iv: &[u8; 16], data: &mut [u8]) -> Result<()> {
     check_blocks(data)?;
     let (blocks, _) = InOutBuf::from(data).into_chunks();
-    Encryptor::new(key.into(), iv.into()).encrypt_blocks_inout_mut(blocks);
+    Encryptor::new(key.into(), iv.into()).encrypt_blocks_inout(blocks);
     Ok(())
 }
 
@@ -37,7 +37,7 @@ pub fn aes256_cbc_decrypt_blocks(key: &[u8; 32], iv: &[u8; 16], data: &mut [u8])
     // All blocks in one call: CBC decryption is parallel, and the cipher backend decrypts
     // several blocks at once.
     let (blocks, _) = InOutBuf::from(data).into_chunks();
-    Decryptor::new(key.into(), iv.into()).decrypt_blocks_inout_mut(blocks);
+    Decryptor::new(key.into(), iv.into()).decrypt_blocks_inout(blocks);
     Ok(())
 }
 
@@ -52,7 +52,7 @@ pub fn pkcs7_pad(buffer: &mut Vec<u8>, data_len: usize) {
 /// non-zero multiple of 16 ending in n bytes of value n, 1 ≤ n ≤ 16.
 pub fn pkcs7_unpadded_len(padded: &[u8]) -> Result<usize> {
     let last = match padded.last() {
-        Some(&last) if padded.len() % BLOCK == 0 => last as usize,
+        Some(&last) if padded.len().is_multiple_of(BLOCK) => last as usize,
         _ => {
             return Err(Error::malformed(format!(
                 "padded data is {} bytes, not a non-zero multiple of {BLOCK}",

@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use hkdf::Hkdf;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
@@ -36,7 +36,7 @@ pub fn hkdf_sha256_extract(salt: &[u8], ikm: &[u8]) -> [u8; 32] {
 /// replaces by 32 zero bytes), gives this same keyed state.
 fn zero_salt_extractor() -> &'static Hmac<Sha256> {
     static EXTRACTOR: OnceLock<Hmac<Sha256>> = OnceLock::new();
-    EXTRACTOR.get_or_init(|| match <Hmac<Sha256> as Mac>::new_from_slice(&[0u8; 32]) {
+    EXTRACTOR.get_or_init(|| match Hmac::<Sha256>::new_from_slice(&[0u8; 32]) {
         Ok(mac) => mac,
         Err(_) => unreachable!("HMAC accepts keys of any length"),
     })

@@ -1,6 +1,6 @@
 //! HMAC-SHA256 (RFC 2104, FIPS 198-1), under KDF_CK and the message tag.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// A keyed HMAC-SHA256 state: the key schedule runs once and the state can be cloned for
@@ -11,7 +11,7 @@ pub struct HmacSha256(Hmac<Sha256>);
 impl HmacSha256 {
     /// Keys the state; HMAC accepts keys of any length.
     pub fn new(key: &[u8]) -> HmacSha256 {
-        match <Hmac<Sha256> as Mac>::new_from_slice(key) {
+        match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
             Ok(mac) => HmacSha256(mac),
             Err(_) => unreachable!("HMAC accepts keys of any length"),
         }

@@ -126,7 +126,7 @@ fn conversation(
             let suffix = if kind == MessageKind::PreKey { "p" } else { "" };
             actions.push(format!("{letter}{index}{suffix}"));
         }
-        if actions.len() % 1000 == 0 {
+        if actions.len().is_multiple_of(1000) {
             checkpoints.push(Checkpoint {
                 after_actions: actions.len(),
                 sha256: Hex(digest.clone().finalize().to_vec()),

@@ -135,7 +135,7 @@ fn conversation(
                 bob_has_received = true;
             }
         }
-        if actions.len() % 1000 == 0 {
+        if actions.len().is_multiple_of(1000) {
             checkpoints.push(Checkpoint {
                 after_actions: actions.len(),
                 sha256: Hex(digest.clone().finalize().to_vec()),
