@@ -86,3 +86,79 @@ fn live_scenarios_check_the_header_fields_the_sut_sends() {
         assert!(failure.step.contains("SUT encrypt"), "{failure}");
     }
 }
+
+/// The reference with `session_export` left out of its ops (and `exportState` still true,
+/// as a careless SUT might declare).
+struct WithoutExport {
+    inner: InProcess,
+    capabilities: ratchet_harness::driver::Capabilities,
+}
+
+impl ratchet_harness::driver::Driver for WithoutExport {
+    fn capabilities(&self) -> &ratchet_harness::driver::Capabilities {
+        &self.capabilities
+    }
+
+    fn call_batch(
+        &mut self,
+        requests: &[(String, serde_json::Value)],
+    ) -> Vec<ratchet_harness::driver::Answer> {
+        self.inner.call_batch(requests)
+    }
+}
+
+/// A SUT without `session_export` loses the state comparisons of the tests that still run;
+/// the results count them per kind and the report names them, instead of passing silently.
+#[test]
+fn checks_left_out_for_want_of_an_op_are_counted_and_reported() {
+    use ratchet_harness::driver::Driver;
+    let profile = Profile::olm();
+    let vectors = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors"));
+    let inner = InProcess::new(ReferenceSut::new(profile));
+    let mut capabilities = inner.capabilities().clone();
+    capabilities.ops.remove("session_export");
+    let mut driver = WithoutExport {
+        inner,
+        capabilities,
+    };
+    let kinds = replay_dir(
+        &vectors,
+        &profile,
+        Some("olm_session"),
+        &mut driver,
+        |_, _, _| {},
+    )
+    .unwrap();
+    let result = &kinds[0];
+    assert_eq!(result.failed + result.not_applicable, 0, "{result:?}");
+    let exports = result
+        .dropped_checks
+        .iter()
+        .find(|(op, _)| op == "session_export")
+        .map(|(_, n)| *n);
+    // One state check after Alice's creation and after every step of every test.
+    let text = std::fs::read_to_string(vectors.join("olm/olm_session.json")).unwrap();
+    let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let expected: usize = file["testGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["tests"].as_array().unwrap())
+        .map(|t| {
+            1 + t["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s.get("stateAfter").is_some())
+                .count()
+        })
+        .sum();
+    assert_eq!(exports, Some(expected));
+    let rendered = ratchet_harness::vectors::verify::render_table(&kinds);
+    assert!(
+        rendered.contains(&format!(
+            "SKIPPED CHECKS olm_session: {expected} session_export checks"
+        )),
+        "{rendered}"
+    );
+}

@@ -183,6 +183,20 @@ impl RunReport {
             self.sut.inject_keys,
             self.sut.export_state
         ));
+        let mut dropped: Vec<(String, usize)> = Vec::new();
+        for k in &self.kinds {
+            for (op, n) in &k.dropped_checks {
+                match dropped.iter_mut().find(|(o, _)| o == op) {
+                    Some((_, total)) => *total += n,
+                    None => dropped.push((op.clone(), *n)),
+                }
+            }
+        }
+        for (op, n) in &dropped {
+            out.push_str(&format!(
+                "skipped for want of a capability: {n} {op} checks (the SUT's ops do not include {op}; per kind below)\n"
+            ));
+        }
         if let Some(f) = &self.fatal {
             out.push_str(&format!(
                 "FATAL: the SUT could not be used: {}: {}\n",

@@ -94,6 +94,10 @@ pub struct KindResult {
     pub failures: Vec<TestFailure>,
     /// Why tests were not applicable, with counts.
     pub not_applicable_reasons: Vec<(String, usize)>,
+    /// Optional checks (state exports) left out of tests that ran, because the SUT does
+    /// not implement their op: op → how many.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped_checks: Vec<(String, usize)>,
     /// Every test, in file order. A failed test's difference is in `failures`, not repeated
     /// in its record (each text is stored once).
     pub tests: Vec<TestRecord>,
@@ -265,7 +269,10 @@ pub fn replay_loaded(
             }
             let verdict = match &test.checks {
                 Err(reason) => Verdict::NotApplicable(reason.clone()),
-                Ok(checks) => run_checks(driver, checks),
+                Ok(checks) => {
+                    count_dropped(&mut result, checks, driver.capabilities());
+                    run_checks(driver, checks)
+                }
             };
             if matches!(&verdict, Verdict::SutFailure(f) if f.diagnosis == crate::driver::subprocess::INTERRUPTED)
             {
@@ -284,6 +291,31 @@ pub fn replay_loaded(
         }
     }
     Ok(results)
+}
+
+/// Counts the optional checks of a test that the SUT's capabilities leave out, so the report
+/// can say what was not compared instead of passing it silently.
+fn count_dropped(
+    result: &mut KindResult,
+    checks: &[crate::vectors::replay::Check],
+    capabilities: &crate::driver::Capabilities,
+) {
+    for check in checks {
+        if check.optional
+            && check.op != crate::vectors::replay::DIGEST_OP
+            && !capabilities.supports(&check.op)
+            && check.op != "session_close"
+        {
+            match result
+                .dropped_checks
+                .iter_mut()
+                .find(|(op, _)| *op == check.op)
+            {
+                Some((_, n)) => *n += 1,
+                None => result.dropped_checks.push((check.op.clone(), 1)),
+            }
+        }
+    }
 }
 
 /// Adds one test's verdict to its kind's results: counts, the test's record, and its
@@ -372,6 +404,17 @@ pub fn render_table(results: &[KindResult]) -> String {
         }
         for (reason, n) in &r.not_applicable_reasons {
             out.push_str(&format!("N/A  {} ({n} tests): {reason}\n", r.kind));
+        }
+        for (op, n) in &r.dropped_checks {
+            out.push_str(&format!(
+                "SKIPPED CHECKS {}: {n} {op} checks left out of tests that ran (the SUT does not implement {op}{})\n",
+                r.kind,
+                if op == "session_export" {
+                    ": the state after each step is not compared"
+                } else {
+                    ""
+                }
+            ));
         }
         for t in r
             .tests
