@@ -34,6 +34,11 @@ fn byte_mismatch(expected: &[u8], got: &[u8]) -> String {
         .position(|(a, b)| a != b)
         .unwrap_or(common);
     let lengths = format!("expected {} bytes, got {}", expected.len(), got.len());
+    if expected == got {
+        return format!(
+            "{lengths}: the same bytes, written differently (hex digits must be lowercase)"
+        );
+    }
     if first == common && got.len() < expected.len() {
         format!(
             "{lengths}: the answer is the expected value's first {} bytes (truncated)",
@@ -166,6 +171,15 @@ mod tests {
         assert_eq!(
             notes[0],
             "expected 16 bytes, got 8: the answer is the expected value's first 8 bytes (truncated)"
+        );
+    }
+
+    #[test]
+    fn equal_bytes_in_another_case_are_named_not_indexed() {
+        let notes = explain_value("/x", &json!("aabb"), &json!("AABB"), &json!({}), &[]);
+        assert_eq!(
+            notes[0],
+            "expected 2 bytes, got 2: the same bytes, written differently (hex digits must be lowercase)"
         );
     }
 
