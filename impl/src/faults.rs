@@ -39,6 +39,8 @@ pub struct Faults {
     /// A new sending chain continues the previous chain's message numbers instead of
     /// starting again at 0.
     pub counter_not_reset: bool,
+    /// X3DH verifies the signed prekey with plain RFC 8032 (small-order keys and R let through).
+    pub signature_verified_laxly: bool,
     /// KDF_RK uses the DH output as HKDF salt and the root key as input key material.
     pub kdf_rk_salt_and_input_swapped: bool,
     /// KDF_RK takes the chain key from the first 32 bytes of the output and the root key from the last.
@@ -90,6 +92,7 @@ impl Faults {
         mac_without_version: false,
         dh_step_at_first_chain: false,
         counter_not_reset: false,
+        signature_verified_laxly: false,
         kdf_rk_salt_and_input_swapped: false,
         kdf_rk_outputs_swapped: false,
         message_keys_swapped: false,

@@ -51,6 +51,12 @@ impl IdentityPublicKey {
     /// Verifies an Ed25519 signature strictly: `invalid_key` when the key does not decode,
     /// `invalid_signature` for a wrong-length or non-verifying signature.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
+        self.verify_with(message, signature, true)
+    }
+
+    /// [`IdentityPublicKey::verify`], or with `strict` false the plain RFC 8032 check that
+    /// lets small-order keys and R through (only the `signature_verified_laxly` mutant).
+    pub(crate) fn verify_with(&self, message: &[u8], signature: &[u8], strict: bool) -> Result<()> {
         let key = self.verifying_key()?;
         let bytes: [u8; SIGNATURE_LEN] = signature.try_into().map_err(|_| {
             Error::new(
@@ -58,7 +64,14 @@ impl IdentityPublicKey {
                 format!("an Ed25519 signature is 64 bytes, got {}", signature.len()),
             )
         })?;
-        key.verify_strict(message, &Signature::from_bytes(&bytes))
+        let signature = Signature::from_bytes(&bytes);
+        let verified = if strict {
+            key.verify_strict(message, &signature)
+        } else {
+            use ed25519_dalek::Verifier;
+            key.verify(message, &signature)
+        };
+        verified
             .map_err(|_| Error::new(ErrorKind::InvalidSignature, "the signature does not verify"))
     }
 }

@@ -107,9 +107,10 @@ pub fn initiate(
 ) -> Result<InitiatorOutput> {
     let x3dh = parameters(profile)?;
     if !crate::fault!(profile, signature_not_verified) {
-        bundle.identity_key.verify(
+        bundle.identity_key.verify_with(
             &encode_x25519_key(profile, &bundle.signed_prekey),
             &bundle.signed_prekey_signature,
+            !crate::fault!(profile, signature_verified_laxly),
         )?;
     }
     let ik_b = bundle.identity_key.to_x25519()?;

@@ -294,6 +294,12 @@ pub const ALL: &[Mutant] = &[
         applies_to: keeps_older_receiving_chains,
     },
     Mutant {
+        name: "signature_verified_laxly",
+        description: "X3DH verifies the signed prekey's signature without the strict checks (small-order key or R accepted)",
+        change: |p| p.faults.signature_verified_laxly = true,
+        applies_to: x3dh,
+    },
+    Mutant {
         name: "x3dh_dh1_dh2_swapped",
         description: "X3DH concatenates DH2 before DH1",
         change: |p| p.faults.x3dh_dh1_dh2_swapped = true,

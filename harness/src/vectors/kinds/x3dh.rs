@@ -114,6 +114,121 @@ struct RawBundle {
     one_time_prekey: Option<Vec<u8>>,
 }
 
+/// The group order L of Ed25519, little-endian.
+const ED25519_L: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// The Ed25519 identity point, canonically encoded (y = 1).
+const EDWARDS_IDENTITY: [u8; 32] = {
+    let mut e = [0u8; 32];
+    e[0] = 1;
+    e
+};
+
+/// The identity point with y = p + 1: the same point, non-canonically encoded.
+const EDWARDS_IDENTITY_NON_CANONICAL: [u8; 32] = {
+    let mut e = [0xffu8; 32];
+    e[0] = 0xee;
+    e[31] = 0x7f;
+    e
+};
+
+/// The point (0, -1) of order 2 (y = p - 1).
+const EDWARDS_ORDER_2: [u8; 32] = {
+    let mut e = [0xffu8; 32];
+    e[0] = 0xec;
+    e[31] = 0x7f;
+    e
+};
+
+/// a + b for 32-byte little-endian numbers (no carry out: S + L < 2^256).
+fn add_le(a: &[u8], b: &[u8; 32]) -> Vec<u8> {
+    let mut out = vec![0u8; 32];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let sum = u16::from(a.get(i).copied().unwrap_or(0)) + u16::from(b[i]) + carry;
+        out[i] = sum as u8;
+        carry = sum >> 8;
+    }
+    out
+}
+
+/// A signature with a small-order R that a cofactored verifier ([8][S]B = [8]R + [8][k]A)
+/// accepts: S = k·a with k = SHA-512(R ‖ A ‖ M), a the signer's secret scalar (RFC 8032
+/// §5.1.5), so the equation holds up to the small-order R.
+fn small_order_r_signature(seed: &[u8; 32], public: &[u8], message: &[u8]) -> Vec<u8> {
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::{Digest, Sha512};
+    let h = Sha512::digest(seed);
+    let mut a = [0u8; 32];
+    a.copy_from_slice(&h[..32]);
+    a[0] &= 248;
+    a[31] &= 127;
+    a[31] |= 64;
+    let a = Scalar::from_bytes_mod_order(a);
+    let mut hasher = Sha512::new();
+    hasher.update(EDWARDS_ORDER_2);
+    hasher.update(public);
+    hasher.update(message);
+    let mut wide = [0u8; 64];
+    wide.copy_from_slice(&hasher.finalize());
+    let k = Scalar::from_bytes_mod_order_wide(&wide);
+    [&EDWARDS_ORDER_2[..], (k * a).as_bytes()].concat()
+}
+
+/// Bundles whose signature only a strict verifier refuses.
+fn lax_signatures(rng: &mut VectorRng, profile: &Profile) -> Vec<X3dhTest> {
+    let mut tests = Vec::new();
+    for (i, with_opk) in [false, true].into_iter().enumerate() {
+        let p = Parties::draw(rng, with_opk);
+        let genuine = p.bundle(profile);
+        let message = ratchet_ref::x3dh::encode_x25519_key(profile, &genuine.signed_prekey);
+        let mut cases: Vec<(&str, RawBundle)> = Vec::new();
+        let mut b = raw(&genuine);
+        b.signature = [
+            &b.signature[..32],
+            &add_le(&b.signature[32..], &ED25519_L)[..],
+        ]
+        .concat();
+        cases.push((
+            "S + L: the genuine S not reduced (a verifier that reduces S accepts it)",
+            b,
+        ));
+        let mut b = raw(&genuine);
+        b.signature = small_order_r_signature(p.bob.seed(), &b.identity_key, &message);
+        cases.push((
+            "small-order R, S = k·a (a cofactored verifier accepts it)",
+            b,
+        ));
+        let mut b = raw(&genuine);
+        b.identity_key = EDWARDS_IDENTITY.to_vec();
+        b.signature = [&EDWARDS_IDENTITY[..], &[0u8; 32][..]].concat();
+        cases.push(("identity key and R the identity point, S = 0 (verifies for any message without the small-order checks)", b));
+        let mut b = raw(&genuine);
+        b.identity_key = EDWARDS_IDENTITY.to_vec();
+        b.signature = [&EDWARDS_IDENTITY_NON_CANONICAL[..], &[0u8; 32][..]].concat();
+        cases.push(("R the identity point encoded non-canonically (y = p + 1), identity key the identity point, S = 0", b));
+        let mut b = raw(&genuine);
+        b.identity_key = EDWARDS_IDENTITY_NON_CANONICAL.to_vec();
+        b.signature = [&EDWARDS_IDENTITY[..], &[0u8; 32][..]].concat();
+        cases.push(("identity key the identity point encoded non-canonically (y = p + 1), R the identity point, S = 0", b));
+        for (comment, b) in cases {
+            tests.push(make(
+                profile,
+                &p,
+                b,
+                None,
+                None,
+                format!("strict bundle #{i}: {comment}"),
+                &["InvalidSignature", "StrictSignature"],
+            ));
+        }
+    }
+    tests
+}
+
 fn raw(bundle: &PreKeyBundle) -> RawBundle {
     RawBundle {
         identity_key: bundle.identity_key.0.to_vec(),
@@ -254,6 +369,7 @@ impl KindSpec for X3dhKind {
             ("OneTimePrekey", note("Functionality", "The bundle carries a one-time prekey: DH4 enters SK. An implementation that ignores it derives another SK.", "X3DH §3.3")),
             ("NoOneTimePrekey", note("Functionality", "No one-time prekey: SK from DH1..DH3 only.", "X3DH §3.3")),
             ("InvalidSignature", note("MissingCheck", "The signed-prekey signature does not verify: Alice aborts before any DH (invalid_signature).", "X3DH §3.3")),
+            ("StrictSignature", note("MissingCheck", "A signed-prekey signature that a lax Ed25519 verifier accepts (S not reduced below L, a small-order R or identity key, a non-canonical encoding of R or of the identity key) and RFC 8032 §5.1.7 with the strict checks refuses: Alice aborts with the listed error.", "X3DH §3.2, RFC 8032 §5.1.7")),
             ("SignatureEncoding", note("WrongEncoding", "A signature over the raw prekey rather than Encode(SPK_B): the signed message must include the type byte.", "X3DH §2.5, §3.2")),
             ("WrongLength", note("ModifiedInput", "A key or signature of the wrong length (invalid_key for keys, invalid_signature for signatures).", "X3DH §2.5")),
             ("InvalidIdentityKey", note("ModifiedInput", "An identity key that is not a valid Ed25519 point: invalid_key.", "X3DH §2.5, RFC 8032 §5.1.3")),
@@ -441,6 +557,12 @@ impl KindSpec for X3dhKind {
                 group_type: "X3dhTest".into(),
                 comment: "rejected bundles and initial keys".into(),
                 tests: invalid,
+            },
+            TestGroup {
+                group_type: "X3dhTest".into(),
+                comment: "signatures a lax Ed25519 verifier accepts and a strict one refuses"
+                    .into(),
+                tests: lax_signatures(rng, profile),
             },
         ]
     }
