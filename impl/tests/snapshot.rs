@@ -94,3 +94,56 @@ fn unknown_fields_and_bad_hex_are_rejected_by_the_parser() {
     value["RK"] = serde_json::json!("zz");
     assert!(serde_json::from_value::<SessionSnapshot>(value).is_err());
 }
+
+#[test]
+fn a_store_holding_exactly_the_cap_restores_and_one_more_is_refused() {
+    // Normal use reaches a full store: 3 keys skipped with a cap of 3.
+    let (mut alice, mut bob) = pair(small_limits(10, 3));
+    let messages = send(&mut alice, 4);
+    receive(&mut bob, &messages[3], "msg 3");
+    let full = bob.snapshot();
+    assert_eq!(full.mkskipped.len(), 3);
+    let mut restored = Session::restore(
+        *bob.profile(),
+        &full,
+        Box::new(SeededKeySource::from_u64(0)),
+    )
+    .unwrap();
+    assert_eq!(
+        restored.snapshot(),
+        full,
+        "restore then snapshot is the identity"
+    );
+    for i in [0usize, 1, 2] {
+        receive(&mut restored, &messages[i], &format!("msg {i}"));
+    }
+    let err = Session::restore(
+        small_limits(10, 2),
+        &full,
+        Box::new(SeededKeySource::from_u64(0)),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Malformed, "3 keys over a cap of 2");
+}
+
+#[test]
+fn encrypting_at_the_last_message_number_fails_and_changes_nothing() {
+    let (mut alice, mut bob) = pair(Profile::spec());
+    let m = send(&mut alice, 1);
+    receive(&mut bob, &m[0], "msg 0");
+    let mut at_end = alice.snapshot();
+    at_end.ns = u32::MAX;
+    let mut session = Session::restore(
+        Profile::spec(),
+        &at_end,
+        Box::new(SeededKeySource::from_u64(0)),
+    )
+    .unwrap();
+    let err = session.encrypt(b"one too many", AD).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidState);
+    assert_eq!(
+        session.snapshot(),
+        at_end,
+        "a refused encrypt must change nothing"
+    );
+}
