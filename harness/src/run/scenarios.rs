@@ -450,6 +450,19 @@ fn text(i: usize) -> Vec<u8> {
 
 type Body = fn(&mut Live, SutRole, &Capabilities) -> Step<()>;
 
+/// The SUT's declared maxSkip, where it is small enough to exceed in a live conversation.
+fn live_max_skip(caps: &Capabilities) -> Step<u64> {
+    match caps.max_skip {
+        None => Err(Stop::NotApplicable(
+            "the SUT declares no maxSkip in hello".into(),
+        )),
+        Some(max) if max > 100_000 => Err(Stop::NotApplicable(format!(
+            "maxSkip {max} is too large to exercise live"
+        ))),
+        Some(max) => Ok(max),
+    }
+}
+
 /// Whether a scenario can exist in a profile (it asks the profile's variants).
 type AppliesTo = fn(&Profile) -> bool;
 
@@ -601,17 +614,7 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
             Ok(())
         }),
         ("max_skip", every_profile, |l, _, caps| {
-            let Some(max) = caps.max_skip else {
-                return Err(Stop::NotApplicable(
-                    "the SUT declares no maxSkip in hello".into(),
-                ));
-            };
-            if max > 100_000 {
-                return Err(Stop::NotApplicable(format!(
-                    "maxSkip {max} is too large to exercise live"
-                )));
-            }
-            let max = max as usize;
+            let max = live_max_skip(caps)? as usize;
             for i in 0..max {
                 let _ = l.peer_send(&text(i));
             }
@@ -755,16 +758,7 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
         ("max_skip_through_pn", carries_pn, |l, _, caps| {
             // A new chain whose PN says exactly MAX_SKIP keys of the previous chain were
             // never received is accepted; MAX_SKIP + 1 is not.
-            let Some(max) = caps.max_skip else {
-                return Err(Stop::NotApplicable(
-                    "the SUT declares no maxSkip in hello".into(),
-                ));
-            };
-            if max > 100_000 {
-                return Err(Stop::NotApplicable(format!(
-                    "maxSkip {max} is too large to exercise live"
-                )));
-            }
+            let max = live_max_skip(caps)?;
             let ad = l.ad.clone();
             for (lost, accepted) in [(max, true), (max + 1, false)] {
                 let first = l.peer_send(b"first of a chain");
