@@ -9,6 +9,7 @@ use ratchet_harness::driver::sut::stdio::{serve_with_chaos, Chaos};
 use ratchet_harness::driver::sut::ReferenceSut;
 use ratchet_harness::driver::InProcess;
 use ratchet_harness::driver::{interruption, signals};
+use ratchet_harness::run::coverage;
 use ratchet_harness::run::exit_code::{self, RunExit};
 use ratchet_harness::run::report as run_report;
 use ratchet_harness::run::{self, deviations, mutation, throughput};
@@ -117,6 +118,14 @@ enum Command {
         /// N-th request.
         #[arg(long, hide = true)]
         chaos: Option<String>,
+    },
+    /// Print the coverage matrix: for every section of the DR, X3DH and Olm specifications
+    /// that states a rule, the vector flags, live scenarios and mutants that exercise it, as
+    /// Markdown; exits non-zero if a rule is exercised by nothing.
+    Coverage {
+        /// Directory holding the vector files [default: the repository's vectors/].
+        #[arg(long)]
+        vectors: Option<PathBuf>,
     },
     /// Run the suite against every mutant of the reference and print what caught each, as a
     /// Markdown table; exits non-zero if any mutant is not caught.
@@ -477,6 +486,19 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
                 ExitCode::FAILURE
             })?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Coverage { vectors } => {
+            let dir = vectors.unwrap_or_else(default_vectors);
+            let matrix = coverage::build(&dir).map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            })?;
+            print_out(&coverage::render_markdown(&matrix));
+            if matrix.unexercised().is_empty() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Err(ExitCode::FAILURE)
+            }
         }
         Command::Mutants { vectors } => {
             let dir = vectors.unwrap_or_else(default_vectors);

@@ -6,6 +6,7 @@
 //! `ratchet-harness run`: start a SUT, negotiate, replay every applicable vector, play the
 //! live scenarios, and report.
 
+pub mod coverage;
 pub mod deviations;
 pub mod exit_code;
 pub mod mutation;

@@ -475,10 +475,44 @@ fn carries_pn(profile: &Profile) -> bool {
     profile.wire.has_pn()
 }
 
-/// Every scenario: name, the profiles it exists in, and body.
-fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
+/// One live scenario.
+struct Scenario {
+    name: &'static str,
+    /// The sections whose rules it checks, in the `specSection` form of the vector notes.
+    spec_sections: &'static str,
+    applies_to: AppliesTo,
+    body: Body,
+}
+
+fn scenario(
+    name: &'static str,
+    spec_sections: &'static str,
+    applies_to: AppliesTo,
+    body: Body,
+) -> Scenario {
+    Scenario {
+        name,
+        spec_sections,
+        applies_to,
+        body,
+    }
+}
+
+/// Every scenario's name and the sections whose rules it checks (for the coverage matrix).
+pub fn sections() -> Vec<(&'static str, &'static str)> {
+    scenarios()
+        .iter()
+        .map(|s| (s.name, s.spec_sections))
+        .collect()
+}
+
+/// Every scenario.
+fn scenarios() -> Vec<Scenario> {
     vec![
-        ("burst", every_profile, |l, _, _| {
+        scenario(
+            "burst",
+            "DR §2.2, §3.3, §3.4, §3.5; olm.md, Initial setup; Sending the first pre-key messages; Advancing the chain key; Creating a message key; Receiving messages",
+            every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..10).map(|i| l.peer_send(&text(i))).collect();
             for (i, m) in ms.iter().enumerate() {
                 l.sut_receive(m, &text(i))?;
@@ -492,7 +526,10 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
             }
             Ok(())
         }),
-        ("ping_pong", every_profile, |l, _, _| {
+        scenario(
+            "ping_pong",
+            "DR §2.3, §2.4, §3.4, §3.5; olm.md, Advancing the root key; Sending normal messages",
+            every_profile, |l, _, _| {
             for i in 0..20 {
                 if i % 2 == 0 {
                     let m = l.peer_send(&text(i));
@@ -504,7 +541,10 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
             }
             Ok(())
         }),
-        ("reordering", every_profile, |l, _, _| {
+        scenario(
+            "reordering",
+            "DR §2.6, §3.5; olm.md, Receiving messages",
+            every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..8).map(|i| l.peer_send(&text(i))).collect();
             for i in [5usize, 0, 7, 2, 1, 6, 3, 4] {
                 l.sut_receive(&ms[i], &text(i))?;
@@ -525,7 +565,10 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
             l.sut_receive(&old[0], &text(200))?;
             l.sut_receive(&old[1], &text(201))
         }),
-        ("loss", every_profile, |l, _, _| {
+        scenario(
+            "loss",
+            "DR §2.6, §3.5; olm.md, Receiving messages",
+            every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..10).map(|i| l.peer_send(&text(i))).collect();
             for i in [1usize, 4, 9] {
                 l.sut_receive(&ms[i], &text(i))?;
@@ -535,7 +578,10 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
             let next = l.peer_send(b"next chain");
             l.sut_receive(&next, b"next chain")
         }),
-        ("duplicates", every_profile, |l, _, _| {
+        scenario(
+            "duplicates",
+            "DR §3.5, §6.1; olm.md, Receiving messages",
+            every_profile, |l, _, _| {
             let ms: Vec<Vec<u8>> = (0..3).map(|i| l.peer_send(&text(i))).collect();
             l.sut_receive(&ms[0], &text(0))?;
             let ad = l.ad.clone();
@@ -555,7 +601,10 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
                 &[ErrorKind::Duplicate],
             )
         }),
-        ("tampering", every_profile, |l, _, _| {
+        scenario(
+            "tampering",
+            "DR §3.5; olm.md, Receiving messages; Olm Authenticated Encryption",
+            every_profile, |l, _, _| {
             let ad = l.ad.clone();
             let has_ad = matches!(l.profile.wire, MessageFormat::FixedHeader(_));
             // Where each field is: the fixed header's, or Olm's (version, 0x0A 0x20 key,
@@ -613,7 +662,10 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
             }
             Ok(())
         }),
-        ("max_skip", every_profile, |l, _, caps| {
+        scenario(
+            "max_skip",
+            "DR §3.2, §3.5; profile limits",
+            every_profile, |l, _, caps| {
             let max = live_max_skip(caps)? as usize;
             for i in 0..max {
                 let _ = l.peer_send(&text(i));
@@ -630,7 +682,10 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
             l.sut_receive(&at_limit, b"at the limit")?;
             l.sut_receive(&beyond, b"one beyond")
         }),
-        ("long_conversation", every_profile, |l, _, _| {
+        scenario(
+            "long_conversation",
+            "DR §3.4, §3.5; olm.md, Receiving messages",
+            every_profile, |l, _, _| {
             let mut to_sut: Vec<(usize, Vec<u8>)> = Vec::new();
             let mut to_peer: Vec<(usize, Vec<u8>)> = Vec::new();
             let mut sut_sends = false;
@@ -673,7 +728,10 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
             }
             Ok(())
         }),
-        ("forged_stored_key", every_profile, |l, _, _| {
+        scenario(
+            "forged_stored_key",
+            "DR §3.5; olm.md, Receiving messages",
+            every_profile, |l, _, _| {
             // A forgery naming a stored key must leave the key: on the current chain, then
             // on the previous one after a DH ratchet step.
             let ad = l.ad.clone();
@@ -702,7 +760,10 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
             }
             Ok(())
         }),
-        ("stored_key_cap", every_profile, |l, _, caps| {
+        scenario(
+            "stored_key_cap",
+            "DR §6.4; profile limits",
+            every_profile, |l, _, caps| {
             // cap + 2 keys skipped (over several chains where the cap is per session): the
             // two oldest are evicted, the third oldest still decrypts.
             let (Some(cap), Some(max)) = (caps.max_stored_keys, caps.max_skip) else {
@@ -755,7 +816,10 @@ fn scenarios() -> Vec<(&'static str, AppliesTo, Body)> {
             let (m, plaintext) = &oldest[2];
             l.sut_receive(m, plaintext)
         }),
-        ("max_skip_through_pn", carries_pn, |l, _, caps| {
+        scenario(
+            "max_skip_through_pn",
+            "DR §2.6, §3.2, §3.5",
+            carries_pn, |l, _, caps| {
             // A new chain whose PN says exactly MAX_SKIP keys of the previous chain were
             // never received is accepted; MAX_SKIP + 1 is not.
             let max = live_max_skip(caps)?;
@@ -891,8 +955,9 @@ pub fn run_all(
 ) -> Vec<ScenarioResult> {
     let mut results = Vec::new();
     let needed = ["session_create", "session_encrypt", "session_decrypt"];
-    for (index, (name, applies_to, body)) in scenarios().into_iter().enumerate() {
-        if !applies_to(&profile) {
+    for (index, scenario) in scenarios().into_iter().enumerate() {
+        let (name, body) = (scenario.name, scenario.body);
+        if !(scenario.applies_to)(&profile) {
             continue;
         }
         for role in [SutRole::Initiator, SutRole::Responder] {

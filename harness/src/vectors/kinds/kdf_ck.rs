@@ -86,7 +86,7 @@ impl KindSpec for KdfCkKind {
     fn notes() -> BTreeMap<String, Note> {
         notes(&[
             ("Single", note("Functionality", "One KDF_CK step. Swapped constants give swapped outputs.", "DR §5.2")),
-            ("Chain", note("Functionality", "Several steps, each from the previous CK'. Catches a chain key that is not advanced.", "DR §2.2, §3.4")),
+            ("Chain", note("Functionality", "Several steps, each from the previous CK'. Catches a chain key that is not advanced.", "DR §2.1, §2.2, §3.4")),
         ])
     }
 

@@ -89,7 +89,7 @@ impl KindSpec for KdfRkKind {
     fn notes() -> BTreeMap<String, Note> {
         notes(&[
             ("Single", note("Functionality", "One KDF_RK step.", "DR §3.1, §5.2")),
-            ("Chain", note("Functionality", "Several steps, each using the previous step's RK'. Catches an implementation that does not replace the root key.", "DR §2.3, §3.5")),
+            ("Chain", note("Functionality", "Several steps, each using the previous step's RK'. Catches an implementation that does not replace the root key.", "DR §2.1, §2.3, §3.5")),
         ])
     }
 

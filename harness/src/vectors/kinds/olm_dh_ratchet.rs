@@ -277,7 +277,7 @@ impl KindSpec for OlmDhRatchetKind {
                 note(
                     "EdgeCase",
                     "More keys are skipped on the new chain than the profile stores: the oldest are dropped.",
-                    "olm.md, The Olm Protocol (40 message keys)",
+                    "profile limits (libolm and vodozemac: 40 message keys)",
                 ),
             ),
             (
@@ -293,7 +293,7 @@ impl KindSpec for OlmDhRatchetKind {
                 note(
                     "EdgeCase",
                     "stateBefore holds the most receiving chains the profile keeps: the new chain drops the oldest.",
-                    "olm.md, The Olm Protocol (5 receiver chains)",
+                    "profile limits (libolm and vodozemac: 5 receiver chains)",
                 ),
             ),
             (
@@ -301,7 +301,7 @@ impl KindSpec for OlmDhRatchetKind {
                 note(
                     "EdgeCase",
                     "The message's index is exactly the largest gap allowed on a new chain.",
-                    "olm.md, The Olm Protocol (MAX_MESSAGE_GAP)",
+                    "profile limits (libolm and vodozemac: MAX_MESSAGE_GAP 2000)",
                 ),
             ),
             (
@@ -309,7 +309,7 @@ impl KindSpec for OlmDhRatchetKind {
                 note(
                     "EdgeCase",
                     "The message's index is one more than the largest gap allowed: too_many_skipped, state unchanged.",
-                    "olm.md, The Olm Protocol (MAX_MESSAGE_GAP)",
+                    "profile limits (libolm and vodozemac: MAX_MESSAGE_GAP 2000)",
                 ),
             ),
             (

@@ -304,6 +304,8 @@ impl KindSpec for OlmMessageKind {
         const FORMAT: &str = "olm.md, The Olm Message Format";
         const AE: &str = "olm.md, Olm Authenticated Encryption";
         const BOTH: &str = "olm.md, The Olm Message Format; Olm Authenticated Encryption";
+        const TRUNCATED_TAG: &str =
+            "olm.md, The Olm Message Format; Olm Authenticated Encryption; DR §6.6";
         notes(&[
             ("Normal", note("Functionality", "Encrypts to exactly these bytes, decrypts to the plaintext and parses into these fields. An implementation that fails derives the wrong AES key, HMAC key or IV, orders or encodes the fields differently, or truncates the MAC wrongly.", BOTH)),
             ("BlockBoundary", note("EdgeCase", "Plaintext length at or next to a multiple of 16: PKCS#7 always adds 1 to 16 bytes; an implementation that fails pads a full block wrongly.", AE)),
@@ -313,8 +315,8 @@ impl KindSpec for OlmMessageKind {
             ("ModifiedMessage", note("MissingCheck", "A bit of the ratchet key or the ciphertext is flipped, or the chain index changed, under the original MAC: auth_failed. The MAC protects every byte before it; an implementation that accepts authenticates only the ciphertext.", BOTH)),
             ("WrongKey", note("MissingCheck", "Decryption under another message key: auth_failed.", AE)),
             ("MacWithoutVersion", note("MissingCheck", "The MAC is computed over the payload without the version byte: auth_failed. olm.md: the entire message including the version byte is passed through HMAC-SHA-256; an implementation that accepts it leaves the version byte out.", AE)),
-            ("TruncatedMac", note("ModifiedInput", "Only 7 MAC bytes, or none: the last 8 bytes are the MAC, so the payload loses its last byte and its ciphertext runs past the end: malformed. A decoder that checks the MAC before decoding reports auth_failed, also accepted; one that compares only the bytes present accepts a shortened MAC.", BOTH)),
-            ("ExtendedMac", note("ModifiedInput", "9 MAC bytes: the last 8 are the MAC, so the payload ends with a stray byte: malformed (auth_failed from a decoder that checks the MAC first, also accepted). An implementation that accepts it compares a MAC prefix of the received length.", BOTH)),
+            ("TruncatedMac", note("ModifiedInput", "Only 7 MAC bytes, or none: the last 8 bytes are the MAC, so the payload loses its last byte and its ciphertext runs past the end: malformed. A decoder that checks the MAC before decoding reports auth_failed, also accepted; one that compares only the bytes present accepts a shortened MAC.", TRUNCATED_TAG)),
+            ("ExtendedMac", note("ModifiedInput", "9 MAC bytes: the last 8 are the MAC, so the payload ends with a stray byte: malformed (auth_failed from a decoder that checks the MAC first, also accepted). An implementation that accepts it compares a MAC prefix of the received length.", TRUNCATED_TAG)),
             ("WrongVersion", note("ModifiedInput", "A version byte other than 0x03 (0x02, 0x04, 0x00) under a MAC that verifies: malformed. An implementation that accepts it does not check the version byte.", FORMAT)),
             ("EmptyInput", note("ModifiedInput", "An empty input, a version byte alone, or fewer bytes than a version byte and a MAC: malformed, never an out-of-bounds read.", FORMAT)),
             ("MissingField", note("MissingCheck", "The ratchet key, the chain index or the ciphertext is absent (the MAC verifies): malformed. An implementation that accepts it defaults the field to zero or empty.", FORMAT)),

@@ -298,7 +298,7 @@ impl KindSpec for OlmSessionKind {
         notes(&[
             ("ForgedStoredKey", note("MissingCheck", "A forged message (its MAC flipped, or its chain index rewritten to name another stored key) names a message key in the store: it fails authentication and the key stays, so the genuine late message still decrypts. On the current chain and on an older chain kept after a ratchet step, in both roles.", "olm.md, Receiving messages; DR §3.5")),
             ("PreKeyUntilReply", note("Functionality", "Alice wraps every message in a pre-key message until she has received one; Bob creates his session from any of them and decrypts the others as pre-key messages to it.", "olm.md, Sending the first pre-key messages")),
-            ("LazySenderRatchet", note("Functionality", "A new receiving chain drops the sending chain; the next send draws a new ratchet key and advances the root key.", "olm.md, Sending normal messages; Receiving messages")),
+            ("LazySenderRatchet", note("Functionality", "A new receiving chain drops the sending chain; the next send draws a new ratchet key and advances the root key.", "olm.md, Sending normal messages; Receiving messages; DR §6.5")),
             ("OutOfOrder", note("Functionality", "Messages arrive out of order; skipped message keys are stored.", "olm.md, Receiving messages")),
             ("Replay", note("MissingCheck", "A message delivered again must be refused: its key was used and deleted.", "olm.md, Receiving messages")),
             ("KeptReceivingChain", note("Functionality", "Olm messages carry no PN, so an older receiving chain stays and a late message on it advances it beyond the keys stored for it.", "olm.md, Receiving messages")),

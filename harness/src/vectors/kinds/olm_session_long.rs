@@ -173,7 +173,7 @@ impl KindSpec for OlmSessionLongKind {
     fn notes() -> BTreeMap<String, Note> {
         notes(&[(
             "LongConversation",
-            note("Functionality", "Thousands of root steps with reordering and loss: catches state drift that short transcripts miss.", "olm.md, The Olm Protocol"),
+            note("Functionality", "Thousands of root steps with reordering and loss: catches state drift that short transcripts miss.", "olm.md, Advancing the chain key; Creating a message key; Sending normal messages; Receiving messages"),
         )])
     }
 

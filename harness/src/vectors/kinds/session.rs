@@ -449,7 +449,7 @@ impl KindSpec for SessionKind {
     fn notes() -> BTreeMap<String, Note> {
         notes(&[
             ("InOrder", note("Functionality", "Messages arrive in order on one chain.", "DR §3.4, §3.5")),
-            ("PingPong", note("Functionality", "Direction changes every message: a DH ratchet step each time, with a new ratchet key.", "DR §2.3, §3.5")),
+            ("PingPong", note("Functionality", "Direction changes every message: a DH ratchet step each time, with a new ratchet key.", "DR §2.3, §2.4, §3.5")),
             ("OutOfOrder", note("Functionality", "Messages arrive out of order; skipped message keys are stored and used once.", "DR §2.6, §3.5")),
             ("PreviousChain", note("Functionality", "Keys of the previous receiving chain are skipped up to PN at a DH ratchet step.", "DR §2.6, §3.5")),
             ("Loss", note("Functionality", "Some messages never arrive; later ones still decrypt.", "DR §2.6")),
@@ -461,7 +461,7 @@ impl KindSpec for SessionKind {
             ("Eviction", note("ResourceLimit", "The stored skipped keys are capped; a full store evicts the oldest key first.", "DR §6.4")),
             ("ResponderFirst", note("Functionality", "Bob has no sending chain before his first received message: invalid_state.", "DR §3.3")),
             ("ForgedStoredKey", note("MissingCheck", "A forged message (its tag flipped, or its header's n rewritten to name another stored key) names a message key in the skipped-key store: it fails authentication and the key stays, so the genuine late message still decrypts. In the current chain and in the previous one after a DH ratchet step, in both roles.", "DR §3.5")),
-            ("Random", note("Functionality", "A seeded random conversation with reordering, loss and duplicates.", "DR §3")),
+            ("Random", note("Functionality", "A seeded random conversation with reordering, loss and duplicates.", "DR §3.4, §3.5")),
         ])
     }
 

@@ -181,7 +181,7 @@ impl KindSpec for SessionLongKind {
     fn notes() -> BTreeMap<String, Note> {
         notes(&[(
             "LongConversation",
-            note("Functionality", "Thousands of DH ratchet steps with reordering and loss: catches state drift that short transcripts miss.", "DR §3"),
+            note("Functionality", "Thousands of DH ratchet steps with reordering and loss: catches state drift that short transcripts miss.", "DR §3.4, §3.5"),
         )])
     }
 

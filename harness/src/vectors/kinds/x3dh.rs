@@ -365,15 +365,15 @@ impl KindSpec for X3dhKind {
 
     fn notes() -> BTreeMap<String, Note> {
         notes(&[
-            ("Normal", note("Functionality", "A complete agreement; both roles derive the same SK and AD.", "X3DH §3.3, §3.4")),
+            ("Normal", note("Functionality", "A complete agreement; both roles derive the same SK and AD.", "X3DH §2.2, §3.3, §3.4")),
             ("OneTimePrekey", note("Functionality", "The bundle carries a one-time prekey: DH4 enters SK. An implementation that ignores it derives another SK.", "X3DH §3.3")),
             ("NoOneTimePrekey", note("Functionality", "No one-time prekey: SK from DH1..DH3 only.", "X3DH §3.3")),
-            ("InvalidSignature", note("MissingCheck", "The signed-prekey signature does not verify: Alice aborts before any DH (invalid_signature).", "X3DH §3.3")),
+            ("InvalidSignature", note("MissingCheck", "The signed-prekey signature does not verify: Alice aborts before any DH (invalid_signature).", "X3DH §3.3, §4.5")),
             ("StrictSignature", note("MissingCheck", "A signed-prekey signature that a lax Ed25519 verifier accepts (S not reduced below L, a small-order R or identity key, a non-canonical encoding of R or of the identity key) and RFC 8032 §5.1.7 with the strict checks refuses: Alice aborts with the listed error.", "X3DH §3.2, RFC 8032 §5.1.7")),
-            ("SignatureEncoding", note("WrongEncoding", "A signature over the raw prekey rather than Encode(SPK_B): the signed message must include the type byte.", "X3DH §2.5, §3.2")),
-            ("WrongLength", note("ModifiedInput", "A key or signature of the wrong length (invalid_key for keys, invalid_signature for signatures).", "X3DH §2.5")),
-            ("InvalidIdentityKey", note("ModifiedInput", "An identity key that is not a valid Ed25519 point: invalid_key.", "X3DH §2.5, RFC 8032 §5.1.3")),
-            ("LowOrderPublicKey", note("MissingCheck", "A small-order prekey or ephemeral key makes a DH output all zero. The spec profile rejects it (invalid_key); accepting it lets a malicious server or peer fix part of SK.", "X3DH §4, RFC 7748 §6.1")),
+            ("SignatureEncoding", note("WrongEncoding", "A signature over the raw prekey rather than Encode(SPK_B): the signed message must include the type byte.", "X3DH §2.1, §3.2")),
+            ("WrongLength", note("ModifiedInput", "A key or signature of the wrong length (invalid_key for keys, invalid_signature for signatures).", "X3DH §2.1")),
+            ("InvalidIdentityKey", note("ModifiedInput", "An identity key that is not a valid Ed25519 point: invalid_key.", "X3DH §2.1, RFC 8032 §5.1.3")),
+            ("LowOrderPublicKey", note("MissingCheck", "A small-order prekey or ephemeral key makes a DH output all zero. The spec profile rejects it (invalid_key); accepting it lets a malicious server or peer fix part of SK.", "X3DH §2.2, RFC 7748 §6.1")),
         ])
     }
 

@@ -71,7 +71,7 @@ impl KindSpec for X3dhSessionKind {
                 note(
                     "Functionality",
                     "X3DH then the first messages in both directions.",
-                    "X3DH §3, DR §5.1",
+                    "X3DH §3.3, §3.4, DR §5.1",
                 ),
             ),
             (
