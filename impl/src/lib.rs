@@ -81,8 +81,6 @@ pub mod x3dh;
 
 pub use error::{Error, ErrorKind, Result};
 
-pub use key_source::{
-    KeySource, OsKeySource, QueuedKeySource, RecordingKeySource, SeededKeySource,
-};
+pub use key_source::{KeySource, OsKeySource, QueuedKeySource, SeededKeySource};
 pub use profile::Profile;
 pub use session::{Session, SessionSnapshot};

@@ -5,6 +5,7 @@ mod common;
 use common::{pair, receive, send};
 use ratchet_ref::primitives::aead::derive_message_key_material;
 use ratchet_ref::primitives::{IdentityKeyPair, MessageKey};
+use ratchet_ref::secret::Secret32;
 use ratchet_ref::{ErrorKind, Profile, QueuedKeySource, SeededKeySource};
 
 #[test]
@@ -63,4 +64,33 @@ fn error_kind_names_are_stable_and_round_trip() {
         );
     }
     assert_eq!(ErrorKind::from_name("nope"), None);
+}
+
+#[test]
+fn an_error_prints_its_kind_and_its_reason() {
+    let (mut alice, mut bob) = pair(Profile::spec());
+    let mut message = send(&mut alice, 1).remove(0);
+    let last = message.len() - 1;
+    message[last] ^= 1;
+    let err = bob.decrypt(&message, common::AD).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AuthFailed);
+    assert!(!err.reason().is_empty(), "an error must say what was wrong");
+    assert_eq!(err.to_string(), format!("auth_failed: {}", err.reason()));
+    for kind in ErrorKind::ALL {
+        assert_eq!(kind.to_string(), kind.as_str());
+    }
+}
+
+#[test]
+fn each_secret_type_prints_its_name_and_redacted() {
+    let material = derive_message_key_material(&Profile::spec(), &MessageKey::from_bytes([1; 32]));
+    assert_eq!(format!("{material:?}"), "MessageKeyMaterial([redacted])");
+    assert_eq!(
+        format!("{:?}", MessageKey::from_bytes([1; 32])),
+        "MessageKey([redacted])"
+    );
+    assert_eq!(
+        format!("{:?}", Secret32::from_bytes([7; 32])),
+        "Secret32([redacted])"
+    );
 }

@@ -89,13 +89,6 @@ pub struct AeadParameters {
     pub mac_len: usize,
 }
 
-impl AeadParameters {
-    /// Total HKDF output length.
-    pub fn derived_len(&self) -> usize {
-        self.enc_key_len + self.auth_key_len + self.iv_len
-    }
-}
-
 /// All parameters of one Double Ratchet family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -279,20 +272,5 @@ impl Profile {
             MessageFormat::FixedHeader(format) => Some(format),
             MessageFormat::Olm(_) => None,
         }
-    }
-
-    /// Checks that the variants fit together: a session that keeps only its current
-    /// receiving chain needs PN in the header to store the old chain's keys.
-    pub fn check_consistent(&self) -> std::result::Result<(), String> {
-        if self.receiving_chains == ReceivingChains::CurrentOnly && !self.wire.has_pn() {
-            return Err("receivingChains current_only needs a message format with PN".into());
-        }
-        if self.aead.mac_len == 0 || self.aead.mac_len > 32 {
-            return Err(format!(
-                "aead.macLen {} is not in 1..=32",
-                self.aead.mac_len
-            ));
-        }
-        Ok(())
     }
 }

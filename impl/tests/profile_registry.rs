@@ -1,0 +1,25 @@
+//! The built-in profiles by name: the names the CLI, the vector files and the driver accept.
+
+use ratchet_ref::Profile;
+
+#[test]
+fn every_built_in_profile_is_found_by_its_name() {
+    assert_eq!(Profile::names(), ["spec", "olm"]);
+    assert_eq!(Profile::by_name("spec"), Some(Profile::spec()));
+    assert_eq!(Profile::by_name("olm"), Some(Profile::olm()));
+    assert_eq!(Profile::by_name("signal"), None);
+    assert_eq!(Profile::by_name(""), None);
+    let all: Vec<&str> = Profile::all().iter().map(|p| p.name).collect();
+    assert_eq!(all, ["spec", "olm"]);
+}
+
+#[test]
+fn only_fixed_header_profiles_have_fixed_header_parameters() {
+    let spec = Profile::spec();
+    let header = spec.fixed_header().expect("spec has a fixed header");
+    // DH public key (32) ‖ PN (4) ‖ N (4), as the crate documentation's profile table says.
+    assert_eq!(header.header_len, 40);
+    assert!(Profile::olm().fixed_header().is_none());
+    assert!(spec.x3dh().is_some());
+    assert!(Profile::olm().x3dh().is_none());
+}
