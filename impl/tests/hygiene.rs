@@ -4,7 +4,8 @@ mod common;
 
 use common::{pair, receive, send};
 use ratchet_ref::primitives::aead::derive_message_key_material;
-use ratchet_ref::primitives::{IdentityKeyPair, MessageKey};
+use ratchet_ref::primitives::hmac_sha256::HmacSha256;
+use ratchet_ref::primitives::{generate_dh_from_bytes, IdentityKeyPair, MessageKey};
 use ratchet_ref::secret::Secret32;
 use ratchet_ref::{ErrorKind, Profile, QueuedKeySource, SeededKeySource};
 
@@ -92,5 +93,30 @@ fn each_secret_type_prints_its_name_and_redacted() {
     assert_eq!(
         format!("{:?}", Secret32::from_bytes([7; 32])),
         "Secret32([redacted])"
+    );
+    assert_eq!(
+        format!("{:?}", HmacSha256::new(&[7; 32])),
+        "HmacSha256([redacted])"
+    );
+    // An identity key pair shows its public key and hides its seed, which it still returns.
+    let identity = IdentityKeyPair::from_seed([0x77; 32]);
+    assert_eq!(identity.seed(), &[0x77; 32]);
+    let identity_public = hex::encode(identity.public().0);
+    assert_eq!(
+        format!("{identity:?}"),
+        format!(
+            "IdentityKeyPair {{ seed: \"[redacted]\", public: IdentityPublicKey({identity_public}) }}"
+        )
+    );
+    // A key pair shows its public key (not secret) and hides its private key.
+    let pair = generate_dh_from_bytes([0x0b; 32]);
+    let public = hex::encode(pair.public.as_bytes());
+    assert_eq!(
+        format!("{:?}", pair.public),
+        format!("DhPublicKey({public})")
+    );
+    assert_eq!(
+        format!("{pair:?}"),
+        format!("DhKeyPair {{ private: DhPrivateKey([redacted]), public: DhPublicKey({public}) }}")
     );
 }
