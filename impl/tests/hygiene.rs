@@ -120,3 +120,23 @@ fn each_secret_type_prints_its_name_and_redacted() {
         format!("DhKeyPair {{ private: DhPrivateKey([redacted]), public: DhPublicKey({public}) }}")
     );
 }
+
+#[test]
+fn a_session_prints_its_public_state_and_counters() {
+    let (mut alice, mut bob) = pair(Profile::spec());
+    let messages = send(&mut alice, 3);
+    receive(&mut bob, &messages[2], "msg 2");
+    let printed = format!("{bob:?}");
+    let dhr = hex::encode(alice.ratchet_public().as_bytes());
+    for field in [
+        "Session {".to_string(),
+        "profile: \"spec\"".to_string(),
+        format!("DHr: Some(DhPublicKey({dhr}))"),
+        "Ns: 0".to_string(),
+        "receiving chains: 1".to_string(),
+        "PN: 0".to_string(),
+        "MKSKIPPED: 2".to_string(),
+    ] {
+        assert!(printed.contains(&field), "{field} missing from {printed}");
+    }
+}

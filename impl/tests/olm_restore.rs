@@ -94,6 +94,11 @@ fn hostile_states_are_refused_with_a_typed_error() {
         "olm.md keeps at most 5 receiver chains"
     );
     assert_eq!(restore(&too_many, &[]).unwrap_err(), ErrorKind::Malformed);
+    // Exactly 5, which a session reaches after five new ratchet keys, restores unchanged.
+    let mut five = too_many.clone();
+    five.receiver_chains.pop();
+    let restored = restore(&five, &[]).unwrap();
+    assert_eq!(restored.olm_state(), five, "5 receiver chains restore");
 
     let bob_identity = generate_dh_from_bytes(I_B);
     let (mut bob, _) = inbound_session(
