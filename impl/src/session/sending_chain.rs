@@ -49,9 +49,4 @@ impl SendingState {
             _ => 0,
         }
     }
-
-    /// True when a sending chain exists.
-    pub fn is_active(&self) -> bool {
-        matches!(self, SendingState::Active { .. })
-    }
 }
