@@ -2,7 +2,7 @@
 
 use ratchet_ref::primitives::hkdf_sha256::hkdf_sha256;
 use ratchet_ref::primitives::{
-    dh, generate_dh_from_bytes, DhKeyPair, DhPublicKey, IdentityKeyPair,
+    dh, generate_dh_from_bytes, DhKeyPair, DhPublicKey, IdentityKeyPair, IdentityPublicKey,
 };
 use ratchet_ref::x3dh::{
     encode_identity_key, encode_x25519_key, initiate, respond, sign_prekey, PreKeyBundle,
@@ -127,6 +127,28 @@ fn a_bad_signature_is_rejected_before_any_key_is_drawn() {
             .kind(),
         ErrorKind::InvalidSignature
     );
+}
+
+#[test]
+fn a_signature_only_a_lax_verifier_accepts_is_invalid() {
+    // The identity key and R are both the neutral point (encoded 0x01 ‖ 0×31) and S = 0:
+    // RFC 8032 section 5.1.7's equation [8][S]B = [8]R + [8][k]A' holds (0 = 0 + 0) for
+    // every message, so a verifier that does not refuse small-order points accepts it.
+    let mut neutral = [0u8; 32];
+    neutral[0] = 1;
+    let mut signature = [0u8; 64];
+    signature[0] = 1;
+    let b = PreKeyBundle {
+        identity_key: IdentityPublicKey(neutral),
+        signed_prekey: bob().spk.public,
+        signed_prekey_signature: signature,
+        one_time_prekey: None,
+    };
+    let alice = IdentityKeyPair::from_seed([0xa0; 32]);
+    let mut queue = ephemeral_queue();
+    let err = initiate(&Profile::spec(), &alice, &b, &mut queue).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidSignature, "{err}");
+    assert_eq!(queue.len(), 1, "no ephemeral key was drawn");
 }
 
 #[test]
