@@ -1,6 +1,6 @@
-//! The floor (see `floor.rs`) as benched: its two [`Party`] types (the message scenarios are
-//! in `conversation.rs`), and the benches of its parts: raw CBC+HMAC, the DH ratchet step and
-//! the AES key schedule.
+//! The floors (see `floor.rs` for `spec`, `floor_olm.rs` for `olm`) as benched: their
+//! [`Party`] types (the message scenarios are in `conversation.rs`), and the benches of the
+//! spec floor's parts: raw CBC+HMAC, the DH ratchet step and the AES key schedule.
 
 use std::hint::black_box;
 
@@ -11,6 +11,7 @@ use x25519_dalek::PublicKey;
 use crate::batches::in_batches;
 use crate::conversation::Party;
 use crate::floor;
+use crate::floor_olm;
 use crate::{plaintext, AD};
 
 /// A sending and a receiving symmetric chain with no DH ratchet: the floor of messages in
@@ -73,6 +74,69 @@ impl Party for floor::Party {
 
     fn receive(&mut self, message: &Vec<u8>) -> Vec<u8> {
         floor::Party::receive(self, &AD, message).expect("decrypts")
+    }
+}
+
+/// The `olm` floor's sending and receiving chains with no root step: the floor of Olm
+/// messages in order on established chains (`floor-olm/{send,receive,one_way}`).
+pub struct OlmChains {
+    sending: floor_olm::Sender,
+    receiving: floor_olm::Receiver,
+}
+
+impl Party for OlmChains {
+    const GROUP: &'static str = "floor-olm";
+    type Message = Vec<u8>;
+
+    fn pair() -> (OlmChains, OlmChains) {
+        let (to_bob, from_alice) = floor_olm::chain_pair();
+        let (to_alice, from_bob) = floor_olm::chain_pair();
+        let alice = OlmChains {
+            sending: to_bob,
+            receiving: from_bob,
+        };
+        let bob = OlmChains {
+            sending: to_alice,
+            receiving: from_alice,
+        };
+        (alice, bob)
+    }
+
+    /// KDF_CK + HKDF + fields + CBC + truncated HMAC into a new buffer; Olm has no AD.
+    fn send(&mut self, pt: &[u8]) -> Vec<u8> {
+        self.sending.send(pt)
+    }
+
+    /// Fields + KDF_CK + HKDF + truncated HMAC check + CBC decryption into a new buffer.
+    fn receive(&mut self, message: &Vec<u8>) -> Vec<u8> {
+        self.receiving.receive(message).expect("in order")
+    }
+}
+
+/// A minimal Olm party with the lazy sender ratchet: the floor of an Olm conversation whose
+/// direction changes with every message (`floor-olm/alternating`): the sender draws a ratchet
+/// key and steps the root (1 DH, 1 KDF_RK), the receiver steps the root (1 DH, 1 KDF_RK).
+impl Party for floor_olm::Party {
+    const GROUP: &'static str = "floor-olm";
+    type Message = Vec<u8>;
+
+    /// Alice and Bob after the triple DH (a fixed R0 and C0,0), Alice's T0 from the OS.
+    fn pair() -> (floor_olm::Party, floor_olm::Party) {
+        let (r0, c0) = ([0x5c; 32], [0x3a; 32]);
+        let t0 = floor_olm::random_secret();
+        let t0_public = PublicKey::from(&t0).to_bytes();
+        (
+            floor_olm::Party::alice(r0, c0, t0),
+            floor_olm::Party::bob(r0, c0, t0_public),
+        )
+    }
+
+    fn send(&mut self, pt: &[u8]) -> Vec<u8> {
+        floor_olm::Party::send(self, pt)
+    }
+
+    fn receive(&mut self, message: &Vec<u8>) -> Vec<u8> {
+        floor_olm::Party::receive(self, message).expect("decrypts")
     }
 }
 

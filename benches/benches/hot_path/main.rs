@@ -4,6 +4,9 @@
 //! * `ratchet/…`: ratchet-ref, the reference implementation;
 //! * `peer-vodozemac/…` and `peer-double-ratchet/…`: two published implementations, through
 //!   their documented public APIs;
+//! * `floor-olm/…`, `ratchet-olm/…` and `peer-vodozemac-wire/…`: the same for the `olm`
+//!   profile: its floor (`floor_olm.rs`), ratchet-ref with `Profile::olm()`, and vodozemac on
+//!   the same wire format (messages as bytes on both sides);
 //! * `vectors/…`: the conformance suite's own work, generating and replaying test vectors.
 //!
 //! Every implementation is a [`conversation::Party`]; the message scenarios (send, receive,
@@ -15,16 +18,19 @@ mod batches;
 mod conversation;
 mod floor;
 mod floor_bench;
+mod floor_olm;
 mod peers;
 mod reference;
+mod reference_olm;
 mod vectors;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ratchet_ref::Session;
 
 use conversation::{alternating, one_way, receive, send};
-use floor_bench::Chains;
-use peers::{DoubleRatchet, Olm};
+use floor_bench::{Chains, OlmChains};
+use peers::{DoubleRatchet, Olm, OlmWire};
+use reference_olm::OlmSession;
 
 /// Message sizes and their labels in bench names.
 pub const SIZES: [(usize, &str); 3] = [(100, "100B"), (1024, "1KiB"), (65536, "64KiB")];
@@ -52,8 +58,26 @@ fn at_each_size(c: &mut Criterion, benches: &[SizedBench]) {
 fn hot_path(c: &mut Criterion) {
     floor_bench::aes_key_schedule(c);
     floor_bench::cbc_hmac(c);
-    at_each_size(c, &[send::<Chains>, send::<Session>]);
-    at_each_size(c, &[receive::<Chains>, receive::<Session>]);
+    // Each profile's floor right before its reference; vodozemac on the wire right after
+    // ratchet-olm.
+    at_each_size(
+        c,
+        &[
+            send::<Chains>,
+            send::<Session>,
+            send::<OlmChains>,
+            send::<OlmSession>,
+        ],
+    );
+    at_each_size(
+        c,
+        &[
+            receive::<Chains>,
+            receive::<Session>,
+            receive::<OlmChains>,
+            receive::<OlmSession>,
+        ],
+    );
     at_each_size(
         c,
         &[
@@ -61,6 +85,9 @@ fn hot_path(c: &mut Criterion) {
             one_way::<Session>,
             one_way::<Olm>,
             one_way::<DoubleRatchet>,
+            one_way::<OlmChains>,
+            one_way::<OlmSession>,
+            one_way::<OlmWire>,
         ],
     );
     floor_bench::dh_ratchet_step(c);
@@ -73,6 +100,9 @@ fn hot_path(c: &mut Criterion) {
             alternating::<Session>,
             alternating::<Olm>,
             alternating::<DoubleRatchet>,
+            alternating::<floor_olm::Party>,
+            alternating::<OlmSession>,
+            alternating::<OlmWire>,
         ],
     );
     reference::out_of_order(c);

@@ -3,7 +3,11 @@
 //!
 //! * `vodozemac` (Matrix's Olm): `Account::create_outbound_session` /
 //!   `create_inbound_session` with `SessionConfig::version_1()`, then `Session::encrypt` and
-//!   `Session::decrypt`. Messages stay `OlmMessage` values (no base64 or byte encoding).
+//!   `Session::decrypt`. As `peer-vodozemac/…`, messages stay `OlmMessage` values (no base64
+//!   or byte encoding); as `peer-vodozemac-wire/…`, they travel as bytes
+//!   (`OlmMessage::to_parts` after encrypting, `OlmMessage::from_parts` before decrypting),
+//!   the same wire format as ratchet-ref's `olm` messages (`ratchet-olm/…`), so both sides pay
+//!   encoding and decoding.
 //! * `double-ratchet` with the Signal crypto provider of `double-ratchet-signal`:
 //!   `DoubleRatchet::new_alice` / `new_bob`, `ratchet_encrypt` and `ratchet_decrypt`, with
 //!   the header passed as a value.
@@ -50,6 +54,9 @@ fn vodozemac_sessions() -> (Session, Session) {
 /// vodozemac's Olm session (`peer-vodozemac/…`).
 pub type Olm = Session;
 
+/// vodozemac's Olm session on the wire (`peer-vodozemac-wire/…`): messages as bytes.
+pub struct OlmWire(Session);
+
 impl Party for Olm {
     const GROUP: &'static str = "peer-vodozemac";
     type Message = OlmMessage;
@@ -65,6 +72,37 @@ impl Party for Olm {
 
     fn receive(&mut self, message: &OlmMessage) -> Vec<u8> {
         self.decrypt(message).expect("decrypts")
+    }
+}
+
+/// vodozemac's normal message type in `OlmMessage::to_parts` (0 is a pre-key message).
+const NORMAL: usize = 1;
+
+impl Party for OlmWire {
+    const GROUP: &'static str = "peer-vodozemac-wire";
+    /// The message type and the message's bytes, as `to_parts` gives them.
+    type Message = (usize, Vec<u8>);
+
+    /// As `ratchet-olm`'s pair: established (Bob has answered), then one more message from
+    /// Alice, so her sending chain exists and Bob receives on it.
+    fn pair() -> (OlmWire, OlmWire) {
+        let (mut alice, mut bob) = vodozemac_sessions();
+        let settle = alice.encrypt(b"settle").expect("encrypts");
+        bob.decrypt(&settle).expect("decrypts");
+        (OlmWire(alice), OlmWire(bob))
+    }
+
+    /// `Session::encrypt`, then the message's byte encoding.
+    fn send(&mut self, pt: &[u8]) -> (usize, Vec<u8>) {
+        let parts = self.0.encrypt(pt).expect("encrypts").to_parts();
+        debug_assert_eq!(parts.0, NORMAL);
+        parts
+    }
+
+    /// Decoding from bytes, then `Session::decrypt`.
+    fn receive(&mut self, (message_type, bytes): &(usize, Vec<u8>)) -> Vec<u8> {
+        let message = OlmMessage::from_parts(*message_type, bytes).expect("decodes");
+        self.0.decrypt(&message).expect("decrypts")
     }
 }
 

@@ -1,6 +1,7 @@
 //! Reads the criterion results of a bench run, writes the JSON summary (github-action-benchmark
-//! `customSmallerIsBetter`), prints the table and the issue-7 targets, and compares with the
-//! committed baseline. `benches/run.sh` runs the benches and then this; see README.md.
+//! `customSmallerIsBetter`), prints the table and the targets of tracker issues 7 and 16, and
+//! compares with the committed baseline. `benches/run.sh` runs the benches and then this;
+//! see README.md.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -120,14 +121,17 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         fs::write(path, &table).map_err(|e| format!("{}: {e}", path.display()))?;
     }
 
-    println!("Targets (tracker issue 7):");
+    println!("Targets (tracker issues 7 and 16):");
     for check in check_targets(&measurements) {
         let verdict = match check.met {
             Some(true) => "met",
             Some(false) => "NOT MET",
             None => "not measured",
         };
-        println!("  [{verdict}] {}: {}", check.target, check.measured);
+        println!(
+            "  [{verdict}] issue {}: {}: {}",
+            check.issue, check.target, check.measured
+        );
     }
     println!();
     println!(
