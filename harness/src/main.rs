@@ -9,6 +9,7 @@ use ratchet_harness::driver::sut::stdio::{serve_with_chaos, Chaos};
 use ratchet_harness::driver::sut::ReferenceSut;
 use ratchet_harness::driver::InProcess;
 use ratchet_harness::driver::{interruption, signals};
+use ratchet_harness::run::bench::{self, sizes};
 use ratchet_harness::run::coverage;
 use ratchet_harness::run::exit_code::{self, RunExit};
 use ratchet_harness::run::report as run_report;
@@ -133,6 +134,44 @@ enum Command {
         #[arg(long)]
         vectors: Option<PathBuf>,
     },
+    /// Time an implementation's session encrypt and decrypt through the protocol, with the
+    /// protocol's own cost (the echo op) subtracted; refuses to report a noisy measurement.
+    #[command(long_about = bench::LONG_ABOUT, after_help = exit_code::BENCH_HELP)]
+    Bench {
+        /// Shell command that starts the SUT speaking the JSON-lines protocol on
+        /// stdin/stdout [default: this binary's `sut`].
+        #[arg(long)]
+        sut: Option<String>,
+        /// Only this profile [default: every profile the SUT declares that the harness
+        /// knows, one after another].
+        #[arg(long)]
+        profile: Option<String>,
+        /// Plaintext sizes, comma-separated: bytes, or with k/KiB (1024) or M/MiB; from 1
+        /// byte to 256KiB.
+        #[arg(long, value_delimiter = ',', value_parser = sizes::parse_size, default_value = "100,1k,64k")]
+        sizes: Vec<usize>,
+        /// Timed rounds per size (2 to 10000); the statistics are over rounds.
+        #[arg(long, default_value_t = 15, value_parser = bench_rounds)]
+        rounds: usize,
+        /// Requests per batch, 1 to 100000 [default: calibrated so a round takes about
+        /// 100 ms].
+        #[arg(long, value_parser = bench_requests)]
+        requests: Option<usize>,
+        /// Most requests in flight at once (pipelining), 1 to 4096.
+        #[arg(long, default_value_t = 32, value_parser = window_size)]
+        window: usize,
+        /// Widest accepted spread: the interquartile range of any series as a percentage of
+        /// its median (more than 0, at most 100000).
+        #[arg(long, default_value = "25", value_parser = spread_percent)]
+        max_spread: f64,
+        /// Write the customSmallerIsBetter JSON here (only when the numbers are trusted; an
+        /// existing file is removed first, so a refused bench leaves none).
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Longest wait for any one answer, in seconds (more than 0, at most 3600).
+        #[arg(long, default_value_t = 10.0, value_parser = timeout_seconds)]
+        timeout: f64,
+    },
     /// Measure protocol throughput against a SUT: requests per second at a pipelining window.
     Throughput {
         #[arg(long)]
@@ -174,6 +213,59 @@ fn window_size(text: &str) -> Result<usize, String> {
             "--window must be a whole number from 1 to 4096 (requests in flight), got {text}"
         )),
     }
+}
+
+fn bench_rounds(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (2..=10_000).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--rounds must be a whole number from 2 to 10000 (a spread needs two rounds; 15 or more is steadier), got {text}"
+        )),
+    }
+}
+
+fn bench_requests(text: &str) -> Result<usize, String> {
+    let max = bench::schedule::MAX_REQUESTS;
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--requests must be a whole number from 1 to {max} (requests per batch), got {text}"
+        )),
+    }
+}
+
+/// Parses `25` or `25%` as the fraction 0.25.
+fn spread_percent(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches('%').trim();
+    match number.parse::<f64>() {
+        Ok(p) if p.is_finite() && p > 0.0 && p <= 100_000.0 => Ok(p / 100.0),
+        _ => Err(format!(
+            "--max-spread must be a percentage more than 0 and at most 100000, like 25 or 12.5%, got {text}"
+        )),
+    }
+}
+
+/// Makes sure no older file stays at `path` to be mistaken for this bench's numbers, and
+/// that the file can be written: created, then removed until there is something to write.
+fn clear_bench_json(path: &std::path::Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!(
+            "--json {} is a directory; give a file name",
+            path.display()
+        ));
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .and_then(|_| std::fs::remove_file(path))
+        .map_err(|e| {
+            format!(
+                "--json {}: cannot write there: {e}; choose a writable path",
+                path.display()
+            )
+        })
 }
 
 /// Checks before the run that a report can be written at `path` (so a typo does not cost a
@@ -512,6 +604,83 @@ fn run(command: Command) -> Result<ExitCode, ExitCode> {
             } else {
                 Err(ExitCode::FAILURE)
             }
+        }
+        Command::Bench {
+            sut,
+            profile,
+            sizes,
+            rounds,
+            requests,
+            window,
+            max_spread,
+            json,
+            timeout,
+        } => {
+            let could_not_run = |message: String| {
+                eprintln!("error: {message}");
+                ExitCode::from(RunExit::CouldNotRun)
+            };
+            let profiles = match profile.as_deref() {
+                Some(name) => vec![profile_or_exit(name)?],
+                None => Vec::new(),
+            };
+            if let Some(path) = &json {
+                clear_bench_json(path).map_err(could_not_run)?;
+            }
+            if let Err(e) = signals::install() {
+                eprintln!("warning: cannot handle SIGINT/SIGTERM/SIGHUP ({e}); an interrupted bench may leave its SUT running");
+            }
+            signals::become_subreaper();
+            let options = bench::BenchOptions {
+                profiles,
+                sizes,
+                schedule: bench::schedule::Schedule { rounds, requests },
+                max_spread,
+                window,
+            };
+            let command = sut.unwrap_or_else(|| reference_command(&Profile::spec(), None));
+            let (report, incidents) = bench::bench_command(
+                &command,
+                Duration::from_secs_f64(timeout),
+                &options,
+                |line| eprintln!("bench {line}"),
+            )
+            .map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::from(e.exit())
+            })?;
+            for incident in &incidents {
+                eprintln!(
+                    "warning: the SUT misbehaved ({}): {}",
+                    incident.diagnosis, incident.detail
+                );
+            }
+            let trusted = report.trusted();
+            let mut write_failed = false;
+            if let (Some(path), true) = (&json, trusted) {
+                let entries = bench::tracker_json::entries(&report);
+                let text = serde_json::to_string_pretty(&entries).unwrap_or_default() + "\n";
+                write_failed = write_or_exit(path, &text).is_err();
+            }
+            print_out(&bench::table::render(&report));
+            if !trusted {
+                eprintln!(
+                    "error: too noisy to report (the verdict above says why); {}",
+                    if json.is_some() {
+                        "no --json file was written"
+                    } else {
+                        "nothing may be tracked"
+                    }
+                );
+                return Err(RunExit::TooNoisy.into());
+            }
+            if write_failed {
+                return Err(RunExit::CouldNotRun.into());
+            }
+            if let Some(path) = &json {
+                eprintln!("wrote the tracker entries to {}", path.display());
+            }
+            Ok(RunExit::Passed.into())
         }
         Command::Throughput {
             sut,

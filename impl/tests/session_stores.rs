@@ -108,7 +108,11 @@ fn a_store_with_a_cap_of_zero_keeps_nothing_and_says_so() {
     let a = chain(1);
     for scope in [StoredKeysScope::Session, StoredKeysScope::ReceivingChain] {
         let mut store = SkippedKeyStore::with_scope(0, scope);
-        assert_eq!(store.insert(a, 0, mk(0)), 1, "{scope:?}: the key itself is dropped");
+        assert_eq!(
+            store.insert(a, 0, mk(0)),
+            1,
+            "{scope:?}: the key itself is dropped"
+        );
         assert!(store.is_empty(), "{scope:?}");
         assert!(store.get(&a, 0).is_none(), "{scope:?}");
     }

@@ -308,6 +308,7 @@ class Adapter:
             "session_import": self.session_import,
             "session_dh_ratchet": self.session_dh_ratchet,
             "session_close": self.session_close,
+            "echo": self.echo,
         }
 
     def run(self, coro: Any) -> Any:
@@ -700,6 +701,12 @@ class Adapter:
         self._session(args)
         del self.sessions[arg(args, "session")]
         return {}
+
+    # the protocol's own cost (ratchet-harness bench subtracts it)
+
+    def echo(self, args: Dict[str, Any]) -> Dict[str, Any]:
+        """Hands `data` back, decoded from hex and encoded again like every byte field."""
+        return {"data": hex_arg(args, "data").hex()}
 
     # dispatch
 

@@ -81,6 +81,7 @@ OPS = [
     "session_export",
     "session_import",
     "session_close",
+    "echo",
 ]
 
 # libolm error name -> protocol error kind (olm-contract.md "Error kinds"). libolm 3.2.16
@@ -399,6 +400,7 @@ class Adapter:
             "session_export": self.session_export,
             "session_import": self.session_import,
             "session_close": self.session_close,
+            "echo": self.echo,
         }
 
     def hello(self, args: Dict[str, Any]) -> Dict[str, Any]:
@@ -589,6 +591,11 @@ class Adapter:
         self._entry(args)
         del self.sessions[arg(args, "session")]
         return {}
+
+    def echo(self, args: Dict[str, Any]) -> Dict[str, Any]:
+        """The protocol's own cost, which ratchet-harness bench subtracts: `data` handed back,
+        decoded from hex and encoded again like every byte field."""
+        return {"data": hex_arg(args, "data").hex()}
 
     def handle(self, line: str) -> Dict[str, Any]:
         try:

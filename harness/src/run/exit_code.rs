@@ -1,5 +1,6 @@
-//! The exit status of `ratchet-harness run`: CI tells apart an implementation that fails
-//! tests, a run that could not judge anything, and a run that was cut short.
+//! The exit status of `ratchet-harness run` and `bench`: CI tells apart an implementation
+//! that fails tests, a run that could not judge anything, a run that was cut short, and a
+//! bench whose numbers the machine's noise makes worthless.
 
 use std::process::ExitCode;
 
@@ -15,6 +16,9 @@ pub enum RunExit {
     CouldNotRun,
     /// Stopped early by SIGINT, SIGTERM, SIGHUP or `--deadline`; the reports are partial.
     Interrupted,
+    /// `bench` only: measured, but the rounds were spread too wide to trust; nothing was
+    /// written for the tracker.
+    TooNoisy,
 }
 
 impl RunExit {
@@ -25,6 +29,7 @@ impl RunExit {
             RunExit::TestsFailed => 1,
             RunExit::CouldNotRun => 2,
             RunExit::Interrupted => 3,
+            RunExit::TooNoisy => 4,
         }
     }
 }
@@ -43,6 +48,16 @@ pub const HELP: &str = "Exit status:
      a report could not be written; or nothing was tested (see --allow-empty)
   3  interrupted by SIGINT, SIGTERM or SIGHUP, or stopped by --deadline (partial reports)";
 
+/// The exit statuses of `bench`, as its `--help` and PROTOCOL.md list them.
+pub const BENCH_HELP: &str = "Exit status:
+  0  measured, and the spread says the numbers can be trusted (--json written)
+  1  the SUT misbehaved or failed an op while being benched (crash, timeout, error answer,
+     wrong plaintext, wrong echo)
+  2  could not run: bad arguments or --json path; the SUT failed hello, lacks an op bench
+     needs, or declares none of the profiles asked for
+  3  interrupted by SIGINT, SIGTERM or SIGHUP
+  4  too noisy: the table is printed marked NOT TRUSTWORTHY and no --json file is written";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,12 +69,20 @@ mod tests {
             RunExit::TestsFailed,
             RunExit::CouldNotRun,
             RunExit::Interrupted,
+            RunExit::TooNoisy,
         ];
         for (i, a) in all.iter().enumerate() {
-            assert!(HELP.contains(&format!("  {}  ", a.code())), "{a:?}");
+            if *a != RunExit::TooNoisy {
+                assert!(HELP.contains(&format!("  {}  ", a.code())), "{a:?}");
+            }
+            assert!(BENCH_HELP.contains(&format!("  {}  ", a.code())), "{a:?}");
             for b in &all[i + 1..] {
                 assert_ne!(a.code(), b.code());
             }
         }
+        assert!(
+            !HELP.contains("  4  "),
+            "run never exits with bench's status 4"
+        );
     }
 }

@@ -1,11 +1,13 @@
 //! Stage 3 of 3, the top: a conformance run. Starting a SUT and running everything against
 //! it (this file), the live scenarios (`scenarios`), the report (`report`) and documented
-//! deviations applied to it (`deviations`), the mutation self-test (`mutation`) and protocol
-//! throughput (`throughput`). It may import `driver` and `vectors`; no stage imports it.
+//! deviations applied to it (`deviations`), the mutation self-test (`mutation`), protocol
+//! throughput (`throughput`) and the timing of a SUT's session hot path (`bench`). It may
+//! import `driver` and `vectors`; no stage imports it.
 //!
 //! `ratchet-harness run`: start a SUT, negotiate, replay every applicable vector, play the
 //! live scenarios, and report.
 
+pub mod bench;
 pub mod coverage;
 pub mod deviations;
 pub mod exit_code;

@@ -41,6 +41,7 @@ const OPS: &[&str] = &[
     "session_export",
     "session_import",
     "session_close",
+    "echo",
 ];
 
 /// An error answer: `kind` from PROTOCOL.md / olm-contract.md, `message` the library's text.
@@ -791,6 +792,9 @@ impl Adapter {
                 self.sessions.remove(name);
                 Ok(json!({}))
             }
+            // The protocol's own cost, which `ratchet-harness bench` subtracts: `data` handed
+            // back, decoded from hex and encoded again like every byte field.
+            "echo" => Ok(json!({"data": hx(arg_bytes(req, "data")?)})),
             other => Err(err("unsupported", format!("unknown op {other}"))),
         }
     }

@@ -162,6 +162,12 @@ pub struct SessionDecrypt {
     pub keys: Vec<Hex>,
 }
 
+/// `echo`: bytes to hand back unchanged (the no-op `bench` measures the protocol with).
+#[derive(Deserialize)]
+pub struct Echo {
+    pub data: Hex,
+}
+
 #[derive(Deserialize)]
 pub struct SessionRef {
     pub session: String,

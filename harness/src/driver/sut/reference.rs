@@ -51,6 +51,7 @@ pub const OPS: &[&str] = &[
     "message_encrypt",
     "message_decrypt",
     "prekey_message_parse",
+    "echo",
 ];
 
 /// The reference implementation as a SUT.
@@ -403,6 +404,12 @@ impl ReferenceSut {
                 let r: args::SessionRef = parse(op, a)?;
                 self.sessions.remove(&r.session);
                 Ok(json!({}))
+            }
+            // The protocol's own cost, which `ratchet-harness bench` subtracts: the hex is
+            // decoded into bytes and encoded again, as every byte field of a real op is.
+            "echo" => {
+                let r: args::Echo = parse(op, a)?;
+                Ok(json!({ "data": r.data }))
             }
             other => Err(OpError::new(
                 protocol_error::UNSUPPORTED,
