@@ -147,3 +147,26 @@ fn encrypting_at_the_last_message_number_fails_and_changes_nothing() {
         "a refused encrypt must change nothing"
     );
 }
+
+#[test]
+fn a_spec_session_without_a_ratchet_key_of_its_own_cannot_send() {
+    // DHs and CKs both null with a peer key known: under the spec profile the sending chain
+    // comes only from a DH ratchet step at receive (DR spec section 3.5), so encrypting must
+    // fail, not make a sending chain on its own the way Olm does at its next send.
+    let (mut alice, mut bob) = pair(Profile::spec());
+    let m = send(&mut alice, 1);
+    receive(&mut bob, &m[0], "msg 0");
+    let mut keyless = bob.snapshot();
+    keyless.dhs = None;
+    keyless.cks = None;
+    keyless.ns = 0;
+    let mut session = Session::restore(
+        Profile::spec(),
+        &keyless,
+        Box::new(SeededKeySource::from_u64(0)),
+    )
+    .unwrap();
+    let err = session.encrypt(b"no chain", AD).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidState, "{err}");
+    assert_eq!(session.snapshot(), keyless, "a refused encrypt changes nothing");
+}
