@@ -218,6 +218,15 @@ fn header_naming_the_responders_prekey_before_any_chain_is_rejected() {
     let mut forged = header.encode().to_vec();
     forged.extend_from_slice(&[0u8; 48]);
     rejected(&mut alice, &forged, AD, ErrorKind::AuthFailed);
+    // Far ahead on that key: still no chain to skip on, so still auth_failed (treated as a new
+    // ratchet key, it would be a DH ratchet step refused as too_many_skipped instead).
+    let far = Header {
+        n: Profile::spec().limits.max_skip + 1,
+        ..header
+    };
+    let mut forged = far.encode().to_vec();
+    forged.extend_from_slice(&[0u8; 48]);
+    rejected(&mut alice, &forged, AD, ErrorKind::AuthFailed);
 }
 
 #[test]

@@ -168,5 +168,9 @@ fn a_spec_session_without_a_ratchet_key_of_its_own_cannot_send() {
     .unwrap();
     let err = session.encrypt(b"no chain", AD).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidState, "{err}");
-    assert_eq!(session.snapshot(), keyless, "a refused encrypt changes nothing");
+    assert_eq!(
+        session.snapshot(),
+        keyless,
+        "a refused encrypt changes nothing"
+    );
 }
