@@ -114,3 +114,14 @@ fn different_keys_give_unrelated_ciphertexts() {
     let err = decrypt(&profile, &MessageKey::from_bytes([0x5b; 32]), &a, b"").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AuthFailed);
 }
+
+#[test]
+fn encrypt_allocates_the_exact_output_once() {
+    // ENCRYPT reserves padded length + tag up front: the output has no spare capacity, which
+    // it would have after growing (or after reserving too much).
+    let profile = Profile::spec();
+    for len in [0usize, 1, 15, 16, 17, 100, 1000, 4096] {
+        let ct = encrypt(&profile, &mk(), &vec![7u8; len], b"ad");
+        assert_eq!(ct.capacity(), ct.len(), "size {len}");
+    }
+}

@@ -2,7 +2,9 @@
 //! bytes below are libolm's own, from its tests/test_message.cpp ("Group message encode
 //! test" and the "Message decode test" message).
 
-use ratchet_ref::primitives::olm_message::{decode_varint, encode_varint, OlmMessage};
+use ratchet_ref::primitives::olm_message::{
+    decode_varint, encode_varint, OlmMessage, OlmPreKeyMessage,
+};
 use ratchet_ref::{ErrorKind, Profile};
 
 fn max_index() -> u64 {
@@ -124,4 +126,45 @@ fn same_message_with_a_32_byte_key_parses_in_either_field_order() {
         assert_eq!(parsed.ciphertext, b"ciphertext");
         assert_eq!(parsed.mac, b"hmacsha2");
     }
+}
+
+#[test]
+fn unknown_fields_are_skipped_wherever_they_are() {
+    // Protobuf's rule, which libolm's decoder follows: a field of an unknown number is skipped
+    // by its wire type. The vectors also accept refusing them; the reference skips them.
+    let key = [0x5a; 32];
+    let unknown_varint = [0x18, 0x96, 0x01]; // field 3, varint 150
+    let unknown_bytes = [0x2a, 0x03, b'x', b'y', b'z']; // field 5, 3 bytes
+    let mut message = vec![0x03];
+    message.extend_from_slice(&unknown_bytes);
+    message.extend_from_slice(&[0x0a, 0x20]);
+    message.extend_from_slice(&key);
+    message.extend_from_slice(&unknown_varint);
+    message.extend_from_slice(&[0x10, 0x07]);
+    message.extend_from_slice(b"\"\nciphertext");
+    message.extend_from_slice(&unknown_bytes);
+    message.extend_from_slice(b"hmacsha2");
+    let parsed = OlmMessage::parse(&message, 0x03, 8, max_index()).unwrap();
+    assert_eq!(parsed.ratchet_key.0, key);
+    assert_eq!(parsed.chain_index, 7);
+    assert_eq!(parsed.ciphertext, b"ciphertext");
+    assert_eq!(parsed.mac, b"hmacsha2");
+
+    // The same in a pre-key message around its embedded message.
+    let mut prekey = vec![0x03];
+    for tag in [0x0a, 0x12, 0x1a] {
+        prekey.push(tag);
+        prekey.push(0x20);
+        prekey.extend_from_slice(&[tag; 32]);
+    }
+    prekey.extend_from_slice(&unknown_bytes);
+    prekey.push(0x22);
+    prekey.push(u8::try_from(message.len()).unwrap());
+    prekey.extend_from_slice(&message);
+    prekey.extend_from_slice(&unknown_varint);
+    let parsed = OlmPreKeyMessage::parse(&prekey, 0x03).unwrap();
+    assert_eq!(parsed.one_time_key.0, [0x0a; 32]);
+    assert_eq!(parsed.base_key.0, [0x12; 32]);
+    assert_eq!(parsed.identity_key.0, [0x1a; 32]);
+    assert_eq!(parsed.message, &message[..]);
 }
