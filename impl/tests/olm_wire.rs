@@ -168,3 +168,21 @@ fn unknown_fields_are_skipped_wherever_they_are() {
     assert_eq!(parsed.identity_key.0, [0x1a; 32]);
     assert_eq!(parsed.message, &message[..]);
 }
+
+#[test]
+fn the_chain_index_parses_up_to_the_counter_width_and_not_beyond() {
+    let message = |index: u64| {
+        let mut out = vec![0x03, 0x0a, 0x20];
+        out.extend_from_slice(&[0x5a; 32]);
+        out.push(0x10);
+        encode_varint(index, &mut out);
+        out.extend_from_slice(b"\"\nciphertexthmacsha2");
+        out
+    };
+    let top = max_index();
+    let at_top = message(top);
+    let parsed = OlmMessage::parse(&at_top, 0x03, 8, top).unwrap();
+    assert_eq!(parsed.chain_index, top);
+    let err = OlmMessage::parse(&message(top + 1), 0x03, 8, top).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Malformed);
+}

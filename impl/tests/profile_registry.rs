@@ -23,3 +23,13 @@ fn only_fixed_header_profiles_have_fixed_header_parameters() {
     assert!(spec.x3dh().is_some());
     assert!(Profile::olm().x3dh().is_none());
 }
+
+#[test]
+fn each_message_format_says_whether_it_carries_pn_and_how_far_it_counts() {
+    // The spec profile's header carries PN and N as u32 (crate docs, HEADER); Olm's message
+    // carries no PN (olm.md, "Normal message") and libolm counts chain indexes in a uint32.
+    assert!(Profile::spec().wire.has_pn());
+    assert!(!Profile::olm().wire.has_pn());
+    assert_eq!(Profile::spec().wire.max_counter(), u64::from(u32::MAX));
+    assert_eq!(Profile::olm().wire.max_counter(), u64::from(u32::MAX));
+}
