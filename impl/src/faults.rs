@@ -71,6 +71,11 @@ pub struct Faults {
     pub x3dh_ad_order_swapped: bool,
     /// Olm's triple DH concatenates ECDH(E_A, I_B) before ECDH(I_A, E_B).
     pub triple_dh_order_swapped: bool,
+    /// Signal: the MAC takes the receiver's identity key before the sender's.
+    pub mac_identity_keys_swapped: bool,
+    /// Signal: XEdDSA as the paper writes it, not as libsignal ships it (no sign bit in the
+    /// signature, so libsignal's signatures by half of all keys fail).
+    pub xeddsa_sign_bit_ignored: bool,
 }
 
 impl Faults {
@@ -108,5 +113,7 @@ impl Faults {
         x3dh_f_prefix_omitted: false,
         x3dh_ad_order_swapped: false,
         triple_dh_order_swapped: false,
+        mac_identity_keys_swapped: false,
+        xeddsa_sign_bit_ignored: false,
     };
 }

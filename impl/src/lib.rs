@@ -76,6 +76,7 @@ pub mod primitives;
 pub mod profile;
 pub mod secret;
 pub mod session;
+pub mod signal;
 pub mod triple_dh;
 pub mod x3dh;
 

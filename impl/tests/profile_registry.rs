@@ -33,3 +33,10 @@ fn each_message_format_says_whether_it_carries_pn_and_how_far_it_counts() {
     assert_eq!(Profile::spec().wire.max_counter(), u64::from(u32::MAX));
     assert_eq!(Profile::olm().wire.max_counter(), u64::from(u32::MAX));
 }
+
+#[test]
+fn signal_v3_is_known_by_name_but_not_yet_built_in() {
+    assert_eq!(Profile::in_development(), ["signal-v3"]);
+    assert_eq!(Profile::by_name("signal-v3"), Some(Profile::signal_v3()));
+    assert!(!Profile::names().contains(&"signal-v3"));
+}

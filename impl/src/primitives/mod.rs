@@ -12,8 +12,11 @@ pub mod kdf_ck;
 pub mod kdf_rk;
 pub mod message;
 pub mod olm_message;
+pub mod protobuf;
+pub mod signal_message;
 pub mod signature;
 pub mod wire;
+pub mod xeddsa;
 
 pub use aead::{decrypt, derive_message_key_material, encrypt, MessageKeyMaterial};
 pub use dh::{

@@ -1,6 +1,7 @@
 //! One face for every message format: the session seals and opens messages through here and
 //! the profile's [`MessageFormat`] variant decides the bytes — the fixed 40-byte header with a
-//! tag over AD ‖ header ‖ ciphertext (`spec`), or Olm's version ‖ fields ‖ MAC over all of it.
+//! tag over AD ‖ header ‖ ciphertext (`spec`), Olm's version ‖ fields ‖ MAC over all of it,
+//! or Signal's version ‖ protobuf ‖ MAC over the identity keys (the `ad`) and all of it.
 
 use super::aead::{encrypt_into, open_detached};
 use super::dh::DhPublicKey;
@@ -8,6 +9,7 @@ use super::header::Header;
 use super::kdf_ck::MessageKey;
 use super::message::Message;
 use super::olm_message::OlmMessage;
+use super::signal_message::SignalMessage;
 use crate::error::{Error, Result};
 use crate::profile::{MessageFormat, Profile};
 
@@ -34,6 +36,7 @@ pub struct ParsedMessage<'a> {
 enum Form<'a> {
     Fixed(Message<'a>),
     Olm(OlmMessage<'a>),
+    Signal(SignalMessage<'a>),
 }
 
 /// Parses a message; only what can be checked before authentication.
@@ -64,6 +67,28 @@ pub fn parse<'a>(profile: &Profile, bytes: &'a [u8]) -> Result<ParsedMessage<'a>
                 form: Form::Olm(message),
             })
         }
+        MessageFormat::Signal(format) => {
+            let message = SignalMessage::parse(bytes, format.version_byte, profile.aead.mac_len)?;
+            Ok(ParsedMessage {
+                fields: MessageFields {
+                    dh: message.ratchet_key,
+                    pn: Some(message.previous_counter),
+                    n: message.counter,
+                },
+                form: Form::Signal(message),
+            })
+        }
+    }
+}
+
+/// The identity keys in the order Signal's MAC takes them, from `ad` = IK_sender ‖
+/// IK_receiver (or reversed, the `mac_identity_keys_swapped` mutant).
+fn signal_mac_keys<'a>(profile: &Profile, ad: &'a [u8]) -> [&'a [u8]; 2] {
+    let (sender, receiver) = ad.split_at(ad.len() / 2);
+    if crate::fault!(profile, mac_identity_keys_swapped) {
+        [receiver, sender]
+    } else {
+        [sender, receiver]
     }
 }
 
@@ -96,6 +121,17 @@ pub fn open(
                 m.authenticated
             };
             open_detached(profile, mk, &[authenticated], &[], m.ciphertext, m.mac)
+        }
+        Form::Signal(m) => {
+            let [first, second] = signal_mac_keys(profile, ad);
+            open_detached(
+                profile,
+                mk,
+                &[first, second, m.authenticated],
+                &[],
+                m.ciphertext,
+                m.mac,
+            )
         }
     }
 }
@@ -149,6 +185,22 @@ pub fn seal(
                 &prefix[..]
             };
             encrypt_into(profile, mk, plaintext, &[authenticated], &mut out);
+            out
+        }
+        MessageFormat::Signal(format) => {
+            let mut prefix = Vec::with_capacity(56);
+            SignalMessage::encode_prefix(
+                format.version_byte,
+                &fields.dh,
+                fields.n,
+                fields.pn.unwrap_or(0),
+                ciphertext_len,
+                &mut prefix,
+            );
+            let mut out = Vec::with_capacity(prefix.len() + ciphertext_len + profile.aead.mac_len);
+            out.extend_from_slice(&prefix);
+            let [first, second] = signal_mac_keys(profile, ad);
+            encrypt_into(profile, mk, plaintext, &[first, second, &prefix], &mut out);
             out
         }
     }

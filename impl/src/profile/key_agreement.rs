@@ -10,6 +10,10 @@ use serde::Serialize;
 pub enum SignatureScheme {
     /// RFC 8032 Ed25519, verified strictly (canonical S, no small-order public keys).
     Ed25519,
+    /// XEdDSA with the X25519 identity key as libsignal ships it: the Edwards sign bit in
+    /// bit 7 of the signature's last byte, the nonce over the unreduced clamped key
+    /// ([`crate::primitives::xeddsa`]).
+    XeddsaLibsignal,
 }
 
 /// How the identity key both signs and takes part in DH.
@@ -20,8 +24,9 @@ pub enum IdentityKeyForm {
     /// bytes of SHA-512(seed) (as RFC 8032 derives it, clamped by X25519) and its public key is
     /// the Montgomery u-coordinate of the Ed25519 point, u = (1 + y) / (1 - y) mod p.
     Ed25519ConvertedToX25519,
-    /// A plain X25519 key pair used only for DH (Olm's Curve25519 identity key; the Ed25519
-    /// fingerprint key that signs device keys takes no part in the ratchet).
+    /// A plain X25519 key pair: Olm's Curve25519 identity key (the Ed25519 fingerprint key
+    /// that signs device keys takes no part in the ratchet), or libsignal's identity key,
+    /// which also signs prekeys with XEdDSA.
     X25519,
 }
 
@@ -72,6 +77,24 @@ pub struct TripleDhParameters {
     pub output: &'static str,
 }
 
+/// libsignal's X3DH (Signal v3): X25519 identity keys, secret = F ‖ DH1 ‖ DH2 ‖ DH3 [‖ DH4],
+/// RK0 ‖ CK = HKDF(zero salt, secret, info, 64). CK is not used to send: Alice makes her first
+/// sending chain with a DH step against SPK_B at once, and Bob's first receipt replaces his.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalX3dhParameters {
+    /// HKDF info.
+    pub info: &'static str,
+    /// The byte repeated 32 times before DH1.
+    pub f_byte: u8,
+    /// HKDF salt length in zero bytes.
+    pub salt_zero_bytes: usize,
+    /// What the 64 bytes are.
+    pub output: &'static str,
+    /// The signed prekey's signature covers Encode(SPK) = this type byte ‖ u.
+    pub key_type_byte: u8,
+}
+
 /// The key agreement variant. Serialized flat into the profile object, so the `spec`
 /// profile keeps its historical fields (`signature`, `identityKey`, `x3dh`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -83,6 +106,13 @@ pub enum KeyAgreement {
         signature: SignatureScheme,
         identity_key: IdentityKeyForm,
         x3dh: X3dhParameters,
+    },
+    /// libsignal's X3DH: X25519 identity keys signing with XEdDSA; gives RK0.
+    #[serde(rename_all = "camelCase")]
+    SignalX3dh {
+        signature: SignatureScheme,
+        identity_key: IdentityKeyForm,
+        signal_x3dh: SignalX3dhParameters,
     },
     /// Olm's 3DH: identity keys and one-time keys only; gives the first root and chain key.
     #[serde(rename_all = "camelCase")]

@@ -12,6 +12,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::key_source::{KeySource, OsKeySource};
 use crate::primitives::olm_message::OlmPreKeyMessage;
+use crate::primitives::signal_message::PreKeySignalMessage;
 use crate::primitives::wire::{self, MessageFields};
 use crate::primitives::{
     dh, generate_dh, generate_dh_from_bytes, kdf_ck, kdf_rk, ChainKey, DhKeyPair, DhPublicKey,
@@ -344,6 +345,9 @@ impl Session {
             (MessageKind::PreKey, MessageFormat::Olm(format)) => {
                 OlmPreKeyMessage::parse(message, format.version_byte)?.message
             }
+            (MessageKind::PreKey, MessageFormat::Signal(format)) => {
+                PreKeySignalMessage::parse(message, format.version_byte)?.message
+            }
             (MessageKind::PreKey, MessageFormat::FixedHeader(_)) => {
                 return Err(Error::malformed(
                     "this profile's message format has no pre-key messages",
@@ -551,7 +555,7 @@ impl Session {
                     self.pn = if crate::fault!(self.profile, pn_is_last_index) {
                         ns.saturating_sub(1)
                     } else {
-                        ns
+                        self.profile.previous_counter.from_ns(ns)
                     };
                 }
                 match sending {

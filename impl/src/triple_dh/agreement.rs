@@ -22,10 +22,12 @@ pub struct TripleDhOutput {
 fn parameters(profile: &Profile) -> Result<&TripleDhParameters> {
     match &profile.key_agreement {
         KeyAgreement::TripleDh { triple_dh, .. } => Ok(triple_dh),
-        KeyAgreement::X3dh { .. } => Err(Error::invalid_state(format!(
-            "profile {} agrees on keys with X3DH, not Olm's triple DH",
-            profile.name
-        ))),
+        KeyAgreement::X3dh { .. } | KeyAgreement::SignalX3dh { .. } => {
+            Err(Error::invalid_state(format!(
+                "profile {} agrees on keys with an X3DH, not Olm's triple DH",
+                profile.name
+            )))
+        }
     }
 }
 

@@ -5,6 +5,7 @@ pub mod args;
 pub mod mutants;
 pub mod olm_ops;
 pub mod reference;
+pub mod signal_ops;
 pub mod stdio;
 
 pub use reference::ReferenceSut;

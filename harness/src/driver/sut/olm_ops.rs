@@ -32,7 +32,7 @@ fn public(value: &Hex) -> Result<DhPublicKey, OpError> {
 fn olm_format(profile: &Profile) -> Result<u8, OpError> {
     match &profile.wire {
         MessageFormat::Olm(format) => Ok(format.version_byte),
-        MessageFormat::FixedHeader(_) => {
+        MessageFormat::FixedHeader(_) | MessageFormat::Signal(_) => {
             Err(bad(format!("profile {} has no Olm messages", profile.name)))
         }
     }

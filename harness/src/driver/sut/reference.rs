@@ -15,9 +15,11 @@ use serde_json::{json, Map, Value};
 
 use super::args::{self, parse, HeaderFields, Role};
 use super::olm_ops;
+use super::signal_ops;
 use crate::driver::hex_bytes::Hex;
 use crate::driver::protocol::{protocol_error, OpError, Request, Response, PROTOCOL_VERSION};
 use ratchet_ref::profile::{KeyAgreement, MessageFormat, SkipLimits};
+use ratchet_ref::signal::handshake::SignalSession;
 
 /// Most sessions one SUT process keeps open.
 pub const MAX_SESSIONS: usize = 4096;
@@ -51,6 +53,8 @@ pub const OPS: &[&str] = &[
     "message_encrypt",
     "message_decrypt",
     "prekey_message_parse",
+    "xeddsa_sign",
+    "xeddsa_verify",
     "echo",
 ];
 
@@ -61,6 +65,8 @@ pub struct ReferenceSut {
     /// them (a bug does not change what an implementation claims).
     declared_limits: SkipLimits,
     sessions: BTreeMap<String, Session>,
+    /// Sessions of Signal-family profiles, which carry both identity keys.
+    signal_sessions: BTreeMap<String, SignalSession>,
 }
 
 fn bad(what: String) -> OpError {
@@ -105,6 +111,7 @@ impl ReferenceSut {
             profile,
             declared_limits: profile.limits,
             sessions: BTreeMap::new(),
+            signal_sessions: BTreeMap::new(),
         }
     }
 
@@ -168,6 +175,9 @@ impl ReferenceSut {
         let a = &request.args;
         let op = request.op.as_str();
         let p = self.profile_of(request)?;
+        if let Some(result) = signal_ops::handle(&p, op, a, &mut self.signal_sessions) {
+            return result;
+        }
         if let Some(result) = olm_ops::handle(&p, op, a) {
             return result;
         }
@@ -365,7 +375,9 @@ impl ReferenceSut {
                 let session = self.session(&r.session)?;
                 let state = match session.profile().key_agreement {
                     KeyAgreement::TripleDh { .. } => serde_json::to_value(session.olm_state()),
-                    KeyAgreement::X3dh { .. } => serde_json::to_value(session.snapshot()),
+                    KeyAgreement::X3dh { .. } | KeyAgreement::SignalX3dh { .. } => {
+                        serde_json::to_value(session.snapshot())
+                    }
                 }
                 .map_err(|e| OpError::new("internal", e.to_string()))?;
                 Ok(json!({ "state": state }))
@@ -381,7 +393,7 @@ impl ReferenceSut {
                         let state: OlmSessionState = import_state(r.state)?;
                         Session::restore_olm(p, &state, keys)?
                     }
-                    KeyAgreement::X3dh { .. } => {
+                    KeyAgreement::X3dh { .. } | KeyAgreement::SignalX3dh { .. } => {
                         let snapshot: SessionSnapshot = import_state(r.state)?;
                         Session::restore(p, &snapshot, keys)?
                     }

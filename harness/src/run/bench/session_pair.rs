@@ -4,8 +4,10 @@
 //! normal message on an established chain: no DH ratchet step, no Olm pre-key message, no
 //! skipped key. Alice's sending chain then only advances, and Bob decrypts in order.
 
-use ratchet_ref::primitives::generate_dh_from_bytes;
+use ratchet_ref::primitives::signal_message::encode_key;
+use ratchet_ref::primitives::{generate_dh_from_bytes, DhPrivateKey};
 use ratchet_ref::profile::KeyAgreement;
+use ratchet_ref::signal::agreement::sign_prekey;
 use ratchet_ref::Profile;
 use serde_json::{json, Value};
 
@@ -41,6 +43,8 @@ pub struct SessionPair {
     profile: &'static str,
     /// Olm-style families: 3DH session creation, typed messages, no associated data.
     triple_dh: bool,
+    /// libsignal's family: bundle-based session creation, typed messages with injected keys.
+    signal: bool,
     inject: bool,
     ad: Option<String>,
     rng: VectorRng,
@@ -51,16 +55,54 @@ impl SessionPair {
     pub fn open(driver: &mut dyn Driver, profile: Profile) -> Result<SessionPair, BenchError> {
         let mut rng = VectorRng::new(seed());
         let triple_dh = matches!(profile.key_agreement, KeyAgreement::TripleDh { .. });
-        let ad = (!triple_dh).then(|| hex::encode(rng.bytes(AD_LEN)));
+        let signal = matches!(profile.key_agreement, KeyAgreement::SignalX3dh { .. });
+        let ad = (!triple_dh && !signal).then(|| hex::encode(rng.bytes(AD_LEN)));
         let mut pair = SessionPair {
             profile: profile.name,
             triple_dh,
+            signal,
             inject: driver.capabilities().inject_keys,
             ad,
             rng,
         };
         let opening = b"bench warm-up: Alice's first message";
-        let first = if triple_dh {
+        let first = if signal {
+            let encoded =
+                |private: [u8; 32]| Hex::from(encode_key(&generate_dh_from_bytes(private).public));
+            let (alice_identity, bob_identity, spk) =
+                (pair.rng.key(), pair.rng.key(), pair.rng.key());
+            let mut random = [0u8; 64];
+            random.copy_from_slice(&pair.rng.bytes(64));
+            let signature = sign_prekey(
+                &profile,
+                &DhPrivateKey::from_bytes(bob_identity),
+                &generate_dh_from_bytes(spk).public,
+                &random,
+            );
+            let mut args = json!({"session": ALICE, "role": "initiator",
+                "identityPrivate": Hex::from(alice_identity), "registrationId": 1,
+                "bundle": {"registrationId": 2, "identityKey": encoded(bob_identity),
+                    "signedPreKeyId": 1, "signedPreKey": encoded(spk),
+                    "signature": Hex::from(signature)}});
+            if pair.inject {
+                args["keys"] = json!([Hex::from(pair.rng.key()), Hex::from(pair.rng.key())]);
+            }
+            pair.create(driver, args, "Alice, initiator")?;
+            let first = pair.send(driver, ALICE, opening, "warm-up 1, Alice")?;
+            let args = json!({"session": BOB, "role": "responder",
+                "identityPrivate": Hex::from(bob_identity), "registrationId": 2,
+                "signedPreKeyId": 1, "signedPreKeyPrivate": Hex::from(spk),
+                "message": first.message, "keys": pair.warm_up_keys()});
+            let body = pair.create(
+                driver,
+                args,
+                "Bob, responder, from Alice's PreKeySignalMessage",
+            )?;
+            let what = "Bob, responder: the plaintext of Alice's PreKeySignalMessage";
+            let plaintext = hex_field(&body, "session_create", what, "plaintext")?;
+            expect_plaintext(&plaintext, &hex::encode(opening), what)?;
+            None
+        } else if triple_dh {
             let alice_identity = pair.rng.key();
             let bob_identity = pair.rng.key();
             let bob_one_time = pair.rng.key();
@@ -149,9 +191,10 @@ impl SessionPair {
     /// copied: a copy would churn the allocator just before a timed batch).
     fn decrypt_args(&self, session: &str, sent: Sent, keys: Value) -> (String, Value) {
         let mut args = json!({"session": session, "message": sent.message});
-        if self.triple_dh {
+        if self.triple_dh || self.signal {
             args["type"] = json!(sent.kind.as_deref().unwrap_or("normal"));
-        } else {
+        }
+        if !self.triple_dh {
             args["keys"] = keys;
         }
         if let Some(ad) = &self.ad {
@@ -237,7 +280,7 @@ impl SessionPair {
                         ),
                     });
                 }
-                let kind = if self.triple_dh {
+                let kind = if self.triple_dh || self.signal {
                     match body.get("type") {
                         Some(Value::String(t)) if t == "normal" || t == "prekey" => Some(t.clone()),
                         other => {
@@ -318,7 +361,7 @@ mod tests {
 
     #[test]
     fn the_reference_opens_a_pair_in_both_families_and_alice_reaches_bob() {
-        for profile in Profile::all() {
+        for profile in Profile::all().into_iter().chain([Profile::signal_v3()]) {
             let mut driver = InProcess::new(ReferenceSut::new(profile));
             let pair = SessionPair::open(&mut driver, profile).unwrap();
             let plaintext = hex::encode([7u8; 100]);

@@ -92,7 +92,7 @@ pub struct OlmMessageKind;
 pub(crate) fn olm_version(profile: &Profile) -> Option<u8> {
     match &profile.wire {
         MessageFormat::Olm(format) => Some(format.version_byte),
-        MessageFormat::FixedHeader(_) => None,
+        MessageFormat::FixedHeader(_) | MessageFormat::Signal(_) => None,
     }
 }
 
