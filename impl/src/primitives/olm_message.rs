@@ -157,7 +157,8 @@ fn key(name: &str, value: Option<&[u8]>) -> Result<DhPublicKey> {
     Ok(DhPublicKey(array))
 }
 
-fn check_version(found: Option<&u8>, expected: u8, what: &str) -> Result<()> {
+/// `malformed` unless `found` (a message's first byte) is `expected`; `what` names the message.
+pub(crate) fn check_version(found: Option<&u8>, expected: u8, what: &str) -> Result<()> {
     match found {
         None => Err(Error::malformed(format!("{what} is empty"))),
         Some(&v) if v != expected => Err(Error::malformed(format!(

@@ -11,19 +11,11 @@
 //!
 //! Parsing never allocates.
 
+pub use super::olm_message::encode_varint;
 use crate::error::{Error, Result};
 
 /// The most bytes a varint may take.
 const MAX_VARINT_LEN: usize = 10;
-
-/// Appends `value` as a minimal varint.
-pub fn encode_varint(mut value: u64, out: &mut Vec<u8>) {
-    while value >= 0x80 {
-        out.push((value as u8 & 0x7f) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
 
 /// Decodes a varint at the start of `bytes` (padding accepted, at most 10 bytes; bits past
 /// 64 are dropped, as protobuf's runtimes do); returns it and its length.

@@ -11,6 +11,7 @@
 //! default, as both libsignal-node and python-axolotl read it).
 
 use super::dh::DhPublicKey;
+use super::olm_message::check_version;
 use super::protobuf::{
     bytes_of, encode_bytes_field, encode_varint, encode_varint_field, read_fields, uint32_of,
 };
@@ -46,16 +47,6 @@ pub fn decode_key(name: &str, bytes: &[u8]) -> Result<DhPublicKey> {
     DhPublicKey::from_slice(&bytes[1..])
 }
 
-fn check_version(bytes: &[u8], expected: u8, what: &str) -> Result<()> {
-    match bytes.first() {
-        None => Err(Error::malformed(format!("{what} is empty"))),
-        Some(&v) if v != expected => Err(Error::malformed(format!(
-            "{what} version byte is 0x{v:02x}, expected 0x{expected:02x}"
-        ))),
-        Some(_) => Ok(()),
-    }
-}
-
 /// A parsed SignalMessage, borrowing from the received bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignalMessage<'a> {
@@ -85,7 +76,7 @@ impl<'a> SignalMessage<'a> {
                 bytes.len()
             )));
         }
-        check_version(bytes, version, "the SignalMessage")?;
+        check_version(bytes.first(), version, "the SignalMessage")?;
         let (authenticated, mac) = bytes.split_at(bytes.len() - mac_len);
         let mut ratchet_key = None;
         let mut counter = 0;
@@ -160,7 +151,7 @@ pub struct PreKeySignalMessage<'a> {
 impl<'a> PreKeySignalMessage<'a> {
     /// Parses version ‖ protobuf.
     pub fn parse(bytes: &'a [u8], version: u8) -> Result<PreKeySignalMessage<'a>> {
-        check_version(bytes, version, "the PreKeySignalMessage")?;
+        check_version(bytes.first(), version, "the PreKeySignalMessage")?;
         let mut pre_key_id = None;
         let mut base_key = None;
         let mut identity_key = None;

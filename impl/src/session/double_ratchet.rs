@@ -19,8 +19,8 @@ use crate::primitives::{
     Header, MessageKey, RootKey,
 };
 use crate::profile::{
-    MessageFormat, Profile, ReceivingChains as ReceivingChainPolicy, SenderRatchet, SessionStart,
-    StoredKeysScope,
+    MessageFormat, PreviousCounter, Profile, ReceivingChains as ReceivingChainPolicy,
+    SenderRatchet, SessionStart, StoredKeysScope,
 };
 
 use super::olm_state::{OlmReceiverChain, OlmSenderChain, OlmSessionState, OlmSkippedKey};
@@ -552,11 +552,12 @@ impl Session {
                 let ns = self.sending.ns();
                 // A real step (not the failed-message bug) records PN = Ns.
                 if sending.is_some() && !crate::fault!(self.profile, pn_not_recorded) {
-                    self.pn = if crate::fault!(self.profile, pn_is_last_index) {
-                        ns.saturating_sub(1)
+                    let previous_counter = if crate::fault!(self.profile, pn_is_last_index) {
+                        PreviousCounter::LastIndex
                     } else {
-                        self.profile.previous_counter.from_ns(ns)
+                        self.profile.previous_counter
                     };
+                    self.pn = previous_counter.from_ns(ns);
                 }
                 match sending {
                     Some(Some((dhs, rk, ck))) => {

@@ -6,7 +6,7 @@
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::primitives::hkdf_sha256::hkdf_sha256;
+use crate::primitives::kdf_rk::hkdf_root_and_chain;
 use crate::primitives::signal_message::encode_key;
 use crate::primitives::xeddsa::{Xeddsa, XEDDSA_SIGNATURE_LEN};
 use crate::primitives::{dh, ChainKey, DhOutput, DhPrivateKey, DhPublicKey, RootKey};
@@ -109,24 +109,14 @@ fn derive(parameters: &SignalX3dhParameters, dh_outputs: Vec<DhOutput>) -> Signa
         secret.extend_from_slice(output.expose());
     }
     let salt = [0u8; 32];
-    let mut okm = Zeroizing::new([0u8; 64]);
-    if hkdf_sha256(
+    let (root_key, chain_key) = hkdf_root_and_chain(
         &salt[..parameters.salt_zero_bytes.min(32)],
         &secret,
         parameters.info.as_bytes(),
-        okm.as_mut(),
-    )
-    .is_err()
-    {
-        unreachable!("HKDF-SHA256 expands to 64 bytes");
-    }
-    let mut rk = [0u8; 32];
-    let mut ck = [0u8; 32];
-    rk.copy_from_slice(&okm[..32]);
-    ck.copy_from_slice(&okm[32..]);
+    );
     SignalAgreement {
-        root_key: RootKey::from_bytes(rk),
-        chain_key: ChainKey::from_bytes(ck),
+        root_key,
+        chain_key,
         dh_outputs,
     }
 }
